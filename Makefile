@@ -1,0 +1,124 @@
+# Build, boot, debug and test the kernel.  `make help` lists the targets.
+
+# ---- tools: installed on first use (tools/deps.sh) ----
+ifneq ($(MAKECMDGOALS),clean)
+DEPS_STATE := $(shell tools/deps.sh check || tools/deps.sh install; echo $$?)
+ifneq ($(lastword $(DEPS_STATE)),0)
+$(error required tools are missing; see the message above)
+endif
+endif
+
+TOOLPREFIX ?= $(shell for p in riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-; do \
+	command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; break; }; done)
+CC      = $(TOOLPREFIX)gcc
+LD      = $(TOOLPREFIX)ld
+OBJCOPY = $(TOOLPREFIX)objcopy
+OBJDUMP = $(TOOLPREFIX)objdump
+QEMU    = qemu-system-riscv64
+PYTHON  = /usr/bin/python3
+
+# ---- the single build switch: copy-on-write fork (1) or eager copying (0) ----
+COW ?= 1
+
+CFLAGS  = -Wall -Werror -O2 -g -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS += -MD -mcmodel=medany -ffreestanding -fno-common -nostdlib -fno-builtin
+CFLAGS += -mno-relax -fno-pie -no-pie -fno-stack-protector
+CFLAGS += -I. -DCOW_FORK=$(COW)
+ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
+LDFLAGS = -z max-page-size=4096
+
+# ---- kernel ----
+KSRCS := $(sort $(wildcard kernel/*/*.c))
+KASMS := $(sort $(wildcard kernel/*/*.S))
+KOBJS := $(KSRCS:.c=.o) $(KASMS:.S=.o)
+
+kernel/kernel: $(KOBJS) kernel/kernel.ld
+	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > kernel/kernel.asm
+	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > kernel/kernel.sym
+
+kernel/%.o: kernel/%.S
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# the COW switch changes kernel code: rebuild when it flips
+kernel/.cow-$(COW):
+	rm -f kernel/.cow-* $(KOBJS)
+	touch $@
+$(KOBJS): kernel/.cow-$(COW)
+
+# ---- user programs: every user/NAME.c except the library becomes /NAME ----
+ULIB_SRCS := user/ulib.c user/printf.c user/umalloc.c
+ULIB      := $(ULIB_SRCS:.c=.o) user/usys.o
+UPROG_SRCS := $(filter-out $(ULIB_SRCS), $(sort $(wildcard user/*.c)))
+UPROGS     := $(patsubst user/%.c,user/_%,$(UPROG_SRCS))
+
+user/usys.S: kernel/syscall.h tools/gen-usys.sh
+	tools/gen-usys.sh kernel/syscall.h > $@
+
+user/_%: user/%.o $(ULIB) user/user.ld
+	$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB)
+	$(OBJDUMP) -S $@ > user/$*.asm
+
+# ---- host tool and disk image ----
+mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+	gcc -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
+
+fs.img: mkfs/mkfs README.md $(UPROGS)
+	mkfs/mkfs $@ README.md $(UPROGS)
+
+.DEFAULT_GOAL := all
+all: kernel/kernel fs.img
+.PRECIOUS: user/%.o
+
+-include kernel/*/*.d user/*.d
+
+# ---- run and debug ----
+CPUS ?= 3
+GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+QEMUOPTS  = -machine virt -bios none -kernel kernel/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+qemu: kernel/kernel fs.img
+	$(QEMU) $(QEMUOPTS)
+
+.gdbinit: tools/gdbinit.tmpl
+	sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $@
+
+qemu-gdb: kernel/kernel fs.img .gdbinit
+	@echo "*** now run 'gdb-multiarch' in this directory (port $(GDBPORT))" 1>&2
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+print-gdbport:
+	@echo $(GDBPORT)
+
+# ---- tests ----
+# make test            host unit tests, then every QEMU test
+# make test T=NAME     only the tests whose name matches NAME (pytest -k)
+# make test CPUS=1     pin the number of harts for the QEMU tests
+T ?=
+test: all unittest
+	$(PYTHON) tests/run.py $(if $(T),-k '$(T)') $(if $(filter command line,$(origin CPUS)),--cpus $(CPUS))
+
+unittest:
+	$(MAKE) -C tests/unit run
+
+# side-by-side fork benchmark: eager copy vs copy-on-write, one run
+bench:
+	tools/bench.sh
+
+clean:
+	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym kernel/.cow-*
+	rm -f user/*.o user/*.d user/_* user/*.asm user/usys.S mkfs/mkfs fs.img .gdbinit
+	rm -rf tests/results tests/__pycache__ .pytest_cache
+	-$(MAKE) -C tests/unit clean
+
+help:
+	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
+	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
+	@echo "make qemu-gdb        boot halted, waiting for gdb-multiarch"
+	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
+	@echo "make COW=0 ...       build with eager-copy fork"
+
+.PHONY: all qemu qemu-gdb print-gdbport test unittest bench clean help

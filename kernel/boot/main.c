@@ -1,0 +1,54 @@
+/*
+ * main.c: supervisor-mode start-up. Hart 0 initialises the machine-wide
+ * structures, then releases the others, which only set up their own state.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/boot/boot.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/dev/console.h"
+#include "kernel/dev/plic.h"
+#include "kernel/dev/virtio_disk.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/pagetable.h"
+#include "kernel/trap/trap.h"
+#include "kernel/proc/proc.h"
+#include "kernel/fs/bio.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/file.h"
+
+static volatile int machine_ready;   /* hart 0 sets it once shared state exists */
+
+void
+kernel_main(void)
+{
+  if (hart_id() == 0) {
+    console_init();
+    kprintf_init();
+    kprintf("\nkernel: booting, copy-on-write fork %s\n", COW_FORK ? "on" : "off");
+    page_allocator_init();
+    kvm_init();
+    kvm_init_hart();
+    proc_table_init();
+    trap_init();
+    trap_init_hart();
+    plic_init();
+    plic_init_hart();
+    bcache_init();
+    inode_cache_init();
+    file_table_init();
+    virtio_disk_init();
+    proc_first_user();
+    __sync_synchronize();
+    machine_ready = 1;
+  } else {
+    while (!machine_ready)
+      ;
+    __sync_synchronize();
+    kvm_init_hart();
+    trap_init_hart();
+    plic_init_hart();
+  }
+  kprintf("kernel: hart %d running\n", (int)hart_id());
+  scheduler();
+}

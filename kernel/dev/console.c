@@ -1,0 +1,142 @@
+/*
+ * console.c: the console device: a line editor in front of the UART.
+ * Typed bytes collect in a ring; a reader sees them only once a line is
+ * complete (newline or ^D), so editing keys can still change it.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/proc/proc.h"
+#include "kernel/fs/file.h"
+#include "kernel/dev/uart.h"
+#include "kernel/dev/console.h"
+
+#define CTRL(letter) ((letter) - '@')
+#define KEY_BACKSPACE 0x08
+#define KEY_DELETE    0x7f
+#define CONSOLE_RING  128
+
+static struct {
+  struct spinlock lock;
+  char ring[CONSOLE_RING];
+  /* Indices only grow; positions are taken modulo CONSOLE_RING. Needs lock. */
+  uint read_at;    /* next byte a reader takes */
+  uint commit_at;  /* bytes before this are in complete lines */
+  uint edit_at;    /* end of the line being typed */
+} cons;
+
+/* Erase the last character on screen. */
+static void
+echo_erase(void)
+{
+  uart_putc(KEY_BACKSPACE);
+  uart_putc(' ');
+  uart_putc(KEY_BACKSPACE);
+}
+
+void
+console_putc(int c)
+{
+  if (c == '\n')
+    uart_putc('\r');
+  uart_putc(c);
+}
+
+/* Read up to n bytes of complete lines; stops after a newline. Sleeps until a line exists. */
+static int
+console_read(int user_dst, uint64 dst, int n)
+{
+  int done = 0;
+  spin_lock(&cons.lock);
+  while (done < n) {
+    while (cons.read_at == cons.commit_at) {
+      if (proc_killed(myproc())) {
+        spin_unlock(&cons.lock);
+        return -1;
+      }
+      proc_sleep(&cons.read_at, &cons.lock);
+    }
+    char c = cons.ring[cons.read_at++ % CONSOLE_RING];
+    if (c == CTRL('D')) {
+      if (done > 0)
+        cons.read_at--;   /* leave ^D for the next read, which then returns 0 */
+      break;
+    }
+    if (either_copyout(user_dst, dst + done, &c, 1) < 0)
+      break;
+    done++;
+    if (c == '\n')
+      break;
+  }
+  spin_unlock(&cons.lock);
+  return done;
+}
+
+static int
+console_write(int user_src, uint64 src, int n)
+{
+  char chunk[64];
+  int done = 0;
+  while (done < n) {
+    int len = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
+    if (either_copyin(chunk, user_src, src + done, len) < 0)
+      break;
+    for (int i = 0; i < len; i++)
+      console_putc(chunk[i]);
+    done += len;
+  }
+  return done;
+}
+
+static void
+commit_line(void)
+{
+  cons.commit_at = cons.edit_at;
+  proc_wakeup(&cons.read_at);
+}
+
+void
+console_intr(int c)
+{
+  if (c == CTRL('P')) {   /* outside the lock: proc_dump takes proc locks */
+    proc_dump();
+    return;
+  }
+  spin_lock(&cons.lock);
+  switch (c) {
+  case CTRL('U'):
+    while (cons.edit_at != cons.commit_at &&
+           cons.ring[(cons.edit_at - 1) % CONSOLE_RING] != '\n') {
+      cons.edit_at--;
+      echo_erase();
+    }
+    break;
+  case KEY_BACKSPACE:
+  case KEY_DELETE:
+    if (cons.edit_at != cons.commit_at) {
+      cons.edit_at--;
+      echo_erase();
+    }
+    break;
+  default:
+    if (c == 0 || cons.edit_at - cons.read_at >= CONSOLE_RING)
+      break;                      /* full: drop the byte */
+    if (c == '\r')
+      c = '\n';
+    if (c != CTRL('D'))
+      console_putc(c);
+    cons.ring[cons.edit_at++ % CONSOLE_RING] = c;
+    if (c == '\n' || c == CTRL('D') || cons.edit_at - cons.read_at == CONSOLE_RING)
+      commit_line();
+  }
+  spin_unlock(&cons.lock);
+}
+
+void
+console_init(void)
+{
+  spin_init(&cons.lock, "console");
+  uart_init();
+  devsw[CONSOLE].read = console_read;
+  devsw[CONSOLE].write = console_write;
+}

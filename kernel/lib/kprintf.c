@@ -1,0 +1,128 @@
+/*
+ * kprintf.c: formatted console output for the kernel, and panic().
+ * One lock keeps lines from different harts from interleaving; panic skips
+ * it so that a hart that dies holding it can still be heard.
+ */
+#include <stdarg.h>
+#include "kernel/types.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/dev/console.h"
+
+volatile int kernel_panicked;
+
+static struct spinlock print_lock;
+static int print_locking;   /* off while panicking */
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void
+put_unsigned(unsigned long long v, int base)
+{
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = hex_digits[v % base];
+    v /= base;
+  } while (v != 0);
+  while (n > 0)
+    console_putc(buf[--n]);
+}
+
+static void
+put_signed(long long v)
+{
+  if (v < 0) {
+    console_putc('-');
+    put_unsigned(-(unsigned long long)v, 10);   /* well defined for LLONG_MIN */
+  } else {
+    put_unsigned(v, 10);
+  }
+}
+
+static void
+put_string(const char *s)
+{
+  if (s == 0)
+    s = "(null)";
+  while (*s)
+    console_putc(*s++);
+}
+
+/* Read one integer argument of the size given by the count of 'l's. */
+#define NEXT_ARG(ap, longs, stype, utype, is_signed)                          \
+  ((longs) >= 2 ? (is_signed ? (stype)va_arg(ap, long long) : (stype)va_arg(ap, unsigned long long)) \
+   : (longs) == 1 ? (is_signed ? (stype)va_arg(ap, long) : (stype)va_arg(ap, unsigned long))        \
+   : (is_signed ? (stype)va_arg(ap, int) : (stype)(utype)va_arg(ap, unsigned int)))
+
+static void
+vformat(const char *fmt, va_list ap)
+{
+  for (; *fmt; fmt++) {
+    if (*fmt != '%') {
+      console_putc(*fmt);
+      continue;
+    }
+    int longs = 0;
+    while (fmt[1] == 'l') {
+      longs++;
+      fmt++;
+    }
+    char conv = *++fmt;
+    switch (conv) {
+    case 'd': put_signed(NEXT_ARG(ap, longs, long long, unsigned long long, 1)); break;
+    case 'u': put_unsigned(NEXT_ARG(ap, longs, unsigned long long, unsigned long long, 0), 10); break;
+    case 'x': put_unsigned(NEXT_ARG(ap, longs, unsigned long long, unsigned long long, 0), 16); break;
+    case 'p': {
+      uint64 v = va_arg(ap, uint64);
+      put_string("0x");
+      for (int shift = 60; shift >= 0; shift -= 4)   /* always 16 digits */
+        console_putc(hex_digits[(v >> shift) & 0xf]);
+      break;
+    }
+    case 's': put_string(va_arg(ap, const char *)); break;
+    case 'c': console_putc(va_arg(ap, int)); break;
+    case '%': console_putc('%'); break;
+    case 0: return;
+    default:                    /* unknown: show it as written */
+      console_putc('%');
+      console_putc(conv);
+    }
+  }
+}
+
+void
+kprintf_init(void)
+{
+  spin_init(&print_lock, "kprintf");
+  print_locking = 1;
+}
+
+void
+kprintf(const char *fmt, ...)
+{
+  va_list ap;
+  int locking = print_locking;
+  if (locking)
+    spin_lock(&print_lock);
+  va_start(ap, fmt);
+  vformat(fmt, ap);
+  va_end(ap);
+  if (locking)
+    spin_unlock(&print_lock);
+}
+
+void
+panic(const char *fmt, ...)
+{
+  va_list ap;
+  print_locking = 0;
+  put_string("panic: ");
+  va_start(ap, fmt);
+  vformat(fmt, ap);
+  va_end(ap);
+  put_string("\n");
+  kernel_panicked = 1;   /* other harts stop at their next console output or tick */
+  for (;;)
+    ;
+}

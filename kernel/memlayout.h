@@ -1,0 +1,43 @@
+/*
+ * memlayout.h: where things are, physically (QEMU virt) and virtually.
+ *
+ * Physical memory map of QEMU's virt machine (the parts we use):
+ *   0x00001000  boot ROM (unused: we run with -bios none)
+ *   0x0c000000  PLIC, the platform interrupt controller
+ *   0x10000000  UART0, a 16550
+ *   0x10001000  virtio-mmio slot 0: our disk
+ *   0x80000000  RAM; QEMU loads the kernel here and jumps to it in M-mode
+ *
+ * The kernel maps RAM and devices at their physical addresses. Every address
+ * space, kernel and user, also maps the trampoline page at the top; user
+ * address spaces map their trapframe just below it.
+ */
+#ifndef KERNEL_MEMLAYOUT_H
+#define KERNEL_MEMLAYOUT_H
+
+#define UART0        0x10000000L
+#define UART0_IRQ    10
+
+#define VIRTIO0      0x10001000L
+#define VIRTIO0_IRQ  1
+
+#define PLIC                 0x0c000000L
+#define PLIC_PRIORITY        (PLIC + 0x0)
+#define PLIC_PENDING         (PLIC + 0x1000)
+#define PLIC_SENABLE(hart)   (PLIC + 0x2080 + (hart) * 0x100)
+#define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart) * 0x2000)
+#define PLIC_SCLAIM(hart)    (PLIC + 0x201004 + (hart) * 0x2000)
+
+#define KERNBASE  0x80000000L
+#define PHYSTOP   (KERNBASE + 128 * 1024 * 1024)
+
+/* The highest page of every address space holds the trap entry/exit code. */
+#define TRAMPOLINE  (MAXVA - PGSIZE)
+
+/* Kernel stacks sit below the trampoline, each with an unmapped guard page under it. */
+#define KSTACK(p)   (TRAMPOLINE - ((p) + 1) * 2 * PGSIZE)
+
+/* User address spaces keep the saved registers one page below the trampoline. */
+#define TRAPFRAME   (TRAMPOLINE - PGSIZE)
+
+#endif

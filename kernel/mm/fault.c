@@ -1,0 +1,117 @@
+/*
+ * fault.c: resolve faults on user pages: the reuse and copy steps of
+ * copy-on-write, and the counters that let users watch them (vmstat).
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/pagetable.h"
+#include "kernel/mm/fault.h"
+#include "kernel/proc/proc.h"
+
+/* Everything the steps need about one fault. */
+struct fault_ctx {
+  pagetable_t pt;
+  uint64 va;                    /* page-aligned */
+  pte_t *pte;                   /* the leaf PTE, valid and user */
+  uint64 old_pa;                /* the page mapped now */
+  struct proc_vmcount *counts;  /* the faulting process's counters, or 0 */
+};
+
+static struct proc_vmcount totals;   /* atomic updates only */
+
+/* Count one event system-wide and for the faulting process. */
+#define COUNT(f, field)                                           \
+  do {                                                            \
+    __atomic_add_fetch(&totals.field, 1, __ATOMIC_RELAXED);       \
+    if ((f)->counts)                                              \
+      (f)->counts->field++;                                       \
+  } while (0)
+
+/* The PTE for a now-private page: writable, no longer copy-on-write. */
+static pte_t
+private_pte(pte_t old, uint64 pa)
+{
+  return PA2PTE(pa) | ((PTE_FLAGS(old) | PTE_W) & ~PTE_COW);
+}
+
+/* Reuse: we are the page's only owner, so nobody can see a write but us. */
+static enum fault_result
+fault_reuse(struct fault_ctx *f)
+{
+  *f->pte = private_pte(*f->pte, f->old_pa);
+  tlb_flush_all();
+  COUNT(f, cow_reuses);
+  return FAULT_RESOLVED;
+}
+
+/*
+ * Copy: others share the page. Copy it before dropping our share: the moment
+ * our reference goes, the last other owner may reuse the page in place.
+ */
+static enum fault_result
+fault_copy(struct fault_ctx *f)
+{
+  void *copy = page_alloc_nozero();
+  if (copy == 0)
+    return FAULT_NO_MEMORY;
+  memmove(copy, (void *)f->old_pa, PGSIZE);
+  *f->pte = private_pte(*f->pte, (uint64)copy);
+  tlb_flush_all();
+  page_free((void *)f->old_pa);
+  COUNT(f, cow_copies);
+  return FAULT_RESOLVED;
+}
+
+static struct proc_vmcount *
+counters_for(pagetable_t pt)
+{
+  struct proc *p = myproc();
+  return (p && p->pagetable == pt) ? &p->vm : 0;
+}
+
+enum fault_result
+fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
+{
+  struct fault_ctx f = { .pt = pt, .va = PGROUNDDOWN(va) };
+  if (va >= MAXVA)
+    return FAULT_BAD_ADDRESS;
+  f.pte = pt_walk(pt, f.va, 0);
+  pte_t pte = f.pte ? *f.pte : 0;
+  uint32 refs = 0;
+  if ((pte & PTE_V) && (pte & PTE_U)) {
+    f.old_pa = PTE2PA(pte);
+    refs = page_refcount((void *)f.old_pa);
+  }
+
+  enum fault_result r = FAULT_RESOLVED;
+  switch (fault_decide(f.va, pte, refs, access)) {
+  case FAULT_KILL:
+    return FAULT_BAD_ADDRESS;
+  case FAULT_NONE:
+    break;
+  case FAULT_REUSE:
+    f.counts = counters_for(pt);
+    COUNT(&f, cow_faults);
+    r = fault_reuse(&f);
+    break;
+  case FAULT_COPY:
+    f.counts = counters_for(pt);
+    COUNT(&f, cow_faults);
+    r = fault_copy(&f);
+    break;
+  }
+  if (r == FAULT_RESOLVED && pa)
+    *pa = PTE2PA(*f.pte);
+  return r;
+}
+
+void
+fault_counters(struct proc_vmcount *out)
+{
+  out->cow_faults = __atomic_load_n(&totals.cow_faults, __ATOMIC_RELAXED);
+  out->cow_copies = __atomic_load_n(&totals.cow_copies, __ATOMIC_RELAXED);
+  out->cow_reuses = __atomic_load_n(&totals.cow_reuses, __ATOMIC_RELAXED);
+}

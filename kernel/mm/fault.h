@@ -1,0 +1,52 @@
+/*
+ * fault.h: the one place that decides what a page fault on a user address
+ * means, and acts on it. The trap path (store page faults) and copyout (the
+ * kernel writing into user memory) both come here, so a write is treated
+ * the same whether the CPU or the kernel makes it.
+ *
+ * The steps, named as in the design (docs/cow.md):
+ *   decide  fault_decide(): pure function of the PTE and the page's owners
+ *   reuse   the faulting process is the page's only owner: make it writable
+ *   copy    others share the page: copy it, map the copy, drop the old share
+ * Demand paging will add a "fill" step for PTEs that are not yet valid.
+ */
+#ifndef KERNEL_MM_FAULT_H
+#define KERNEL_MM_FAULT_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+
+enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
+
+enum fault_step {
+  FAULT_KILL,    /* not a legal access: the process dies, or copyout fails */
+  FAULT_NONE,    /* the mapping already allows the access */
+  FAULT_REUSE,   /* copy-on-write page with one owner: make it writable in place */
+  FAULT_COPY,    /* copy-on-write page with other owners: give this process a copy */
+};
+
+/*
+ * Decide, from the page-aligned address, its PTE (0 if none) and the page's
+ * reference count, what an access needs. Pure: no locks, no side effects.
+ */
+enum fault_step fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access);
+
+enum fault_result {
+  FAULT_RESOLVED = 0,
+  FAULT_BAD_ADDRESS = -1,   /* unmapped, not user, or not permitted */
+  FAULT_NO_MEMORY = -2,     /* the copy step found no free page */
+};
+
+/*
+ * Make user address va in pt usable for access, doing whichever step
+ * fault_decide picks; on success stores the page's physical address in *pa
+ * (if pa is not 0). Call from process context with no spinlocks held;
+ * pt must belong to the current process or to one not yet running.
+ */
+enum fault_result fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa);
+
+/* System-wide copy-on-write counters since boot. */
+struct proc_vmcount;
+void fault_counters(struct proc_vmcount *out);
+
+#endif

@@ -1,0 +1,24 @@
+/* fault_decide.c: the fault decision, kept free of kernel state so host tests can run it. */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/mm/fault.h"
+
+static const pte_t access_bit[] = {
+  [FAULT_READ] = PTE_R,
+  [FAULT_WRITE] = PTE_W,
+  [FAULT_EXEC] = PTE_X,
+};
+
+enum fault_step
+fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access)
+{
+  if (va >= MAXVA)
+    return FAULT_KILL;
+  if ((pte & PTE_V) == 0 || (pte & PTE_U) == 0)
+    return FAULT_KILL;               /* unmapped (no demand paging yet), or kernel-only */
+  if (pte & access_bit[access])
+    return FAULT_NONE;
+  if (access != FAULT_WRITE || (pte & PTE_COW) == 0)
+    return FAULT_KILL;               /* read-only for real: text, or a bad access */
+  return refs == 1 ? FAULT_REUSE : FAULT_COPY;
+}

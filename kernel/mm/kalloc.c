@@ -1,0 +1,122 @@
+/*
+ * kalloc.c: physical page allocator: a free list of whole pages plus the
+ * reference table. Freed pages are filled with a junk byte so that a use
+ * after free shows up as garbage rather than as plausible old data.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/pageref.h"
+
+#define RAM_PAGES   ((PHYSTOP - KERNBASE) / PGSIZE)
+#define JUNK_BYTE   0x5a
+
+extern char end[];   /* first byte after the kernel image (kernel.ld) */
+
+struct free_page {
+  struct free_page *next;
+};
+
+static struct {
+  struct spinlock lock;
+  struct free_page *head;   /* needs lock */
+  uint64 nfree;             /* needs lock */
+  uint64 ntotal;            /* set once at start-up */
+} pool;
+
+static uint32 ref_counts[RAM_PAGES];
+static struct pageref_table refs;
+
+/* Caller holds no lock; the page has no owner left. */
+static void
+pool_put(void *pa)
+{
+  struct free_page *fp = pa;
+  memset(pa, JUNK_BYTE, PGSIZE);
+  spin_lock(&pool.lock);
+  fp->next = pool.head;
+  pool.head = fp;
+  pool.nfree++;
+  spin_unlock(&pool.lock);
+}
+
+void
+page_allocator_init(void)
+{
+  spin_init(&pool.lock, "page pool");
+  pageref_init(&refs, KERNBASE, RAM_PAGES, ref_counts);
+  for (uint64 pa = PGROUNDUP((uint64)end); pa + PGSIZE <= PHYSTOP; pa += PGSIZE) {
+    pool_put((void *)pa);
+    pool.ntotal++;
+  }
+}
+
+void *
+page_alloc_nozero(void)
+{
+  spin_lock(&pool.lock);
+  struct free_page *fp = pool.head;
+  if (fp) {
+    pool.head = fp->next;
+    pool.nfree--;
+  }
+  spin_unlock(&pool.lock);
+  if (fp)
+    pageref_claim(&refs, (uint64)fp);
+  return fp;
+}
+
+void *
+page_alloc(void)
+{
+  void *pa = page_alloc_nozero();
+  if (pa)
+    memset(pa, 0, PGSIZE);
+  return pa;
+}
+
+void
+page_free(void *pa)
+{
+  if ((uint64)pa < (uint64)end)
+    panic("page_free: %p is inside the kernel image", pa);
+  if (pageref_dec(&refs, (uint64)pa) == 0)
+    pool_put(pa);
+}
+
+void
+page_ref_inc(void *pa)
+{
+  pageref_inc(&refs, (uint64)pa);
+}
+
+uint32
+page_refcount(void *pa)
+{
+  return pageref_get(&refs, (uint64)pa);
+}
+
+uint64
+page_free_count(void)
+{
+  spin_lock(&pool.lock);
+  uint64 n = pool.nfree;
+  spin_unlock(&pool.lock);
+  return n;
+}
+
+uint64
+page_total_count(void)
+{
+  return pool.ntotal;
+}
+
+uint64
+page_shared_count(void)
+{
+  return pageref_shared(&refs);
+}

@@ -1,0 +1,27 @@
+/*
+ * kalloc.h: the physical page allocator, for the kernel and user memory.
+ *
+ * Every page of RAM between the kernel's end and PHYSTOP is managed. A page
+ * carries a reference count (pageref.h): page_alloc hands it out with one
+ * reference, page_ref_inc adds one when a page is shared, and page_free
+ * drops one, returning the page to the free list when the last goes.
+ * Failure convention: allocation returns 0 when memory is exhausted.
+ */
+#ifndef KERNEL_MM_KALLOC_H
+#define KERNEL_MM_KALLOC_H
+
+#include "kernel/types.h"
+
+void page_allocator_init(void);
+
+void *page_alloc(void);          /* zero-filled page, or 0 */
+void *page_alloc_nozero(void);   /* for callers that overwrite all of it at once */
+void  page_free(void *pa);       /* drop one reference */
+void  page_ref_inc(void *pa);    /* one more owner (a new mapping of a shared page) */
+uint32 page_refcount(void *pa);
+
+uint64 page_free_count(void);
+uint64 page_total_count(void);
+uint64 page_shared_count(void);  /* pages with two or more owners */
+
+#endif

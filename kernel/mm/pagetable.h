@@ -1,0 +1,47 @@
+/*
+ * pagetable.h: Sv39 page tables, the kernel's address space, user address
+ * spaces and the checked copies between kernel and user memory.
+ *
+ * Convention: functions returning int give 0 on success and -1 on failure;
+ * functions returning a pointer give 0 on failure. Failures here are user-
+ * caused (bad address, out of memory) and never panic.
+ */
+#ifndef KERNEL_MM_PAGETABLE_H
+#define KERNEL_MM_PAGETABLE_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+
+extern pagetable_t kernel_pagetable;
+
+void kvm_init(void);        /* build the kernel page table (boot hart) */
+void kvm_init_hart(void);   /* switch this hart to it */
+void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
+
+/* The PTE for va, creating missing levels when alloc; 0 if absent or out of memory. */
+pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
+/* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap (kernel bug). */
+int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
+/* Unmap npages pages from va, dropping a page reference for each when free_pages. */
+void pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages);
+/* The physical address of user page va, or 0 when unmapped or not a user page. */
+uint64 pt_user_pa(pagetable_t pt, uint64 va);
+
+pagetable_t uvm_create(void);
+/* Grow from oldsz to newsz with zeroed pages with PTE_R|PTE_U|xperm: new size, or 0. */
+uint64 uvm_alloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);
+/* Shrink from oldsz to newsz: returns newsz. */
+uint64 uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
+void uvm_free(pagetable_t pt, uint64 sz);
+/* Give child the parent's first sz bytes: shared copy-on-write, or copied when COW_FORK=0. */
+int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
+
+/* Count the user pages mapped below sz, and how many of them have other owners too. */
+void uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared);
+
+int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
+int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
+/* Copy a string of at most max bytes including its NUL: 0, or -1 if bad or too long. */
+int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
+
+#endif

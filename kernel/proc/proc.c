@@ -1,0 +1,512 @@
+/*
+ * proc.c: the process table, process life cycle (create, fork, exit, wait,
+ * kill), sleeping and waking, and the per-hart scheduler.
+ *
+ * A process's state moves  UNUSED -> USED -> RUNNABLE <-> RUNNING -> ZOMBIE
+ * -> UNUSED, with RUNNING -> SLEEPING -> RUNNABLE for blocking waits. Each
+ * change happens under the process's lock; a process gives up the hart only
+ * through sched(), holding its own lock and nothing else.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/pagetable.h"
+#include "kernel/proc/proc.h"
+#include "kernel/trap/trap.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/log.h"
+
+struct cpu cpus[NCPU];
+
+static struct proc procs[NPROC];
+static struct proc *init_proc;
+
+static struct spinlock pid_lock;
+static int next_pid = 1;              /* needs pid_lock */
+
+/*
+ * wait_lock: protects every p->parent, and orders a parent's check for
+ * zombie children against a child's wakeup in exit, so that no wakeup is
+ * lost. Taken before any p->lock.
+ */
+static struct spinlock wait_lock;
+
+void swtch(struct context *save, struct context *load);
+static void fork_return(void);
+
+struct cpu *
+mycpu(void)
+{
+  return &cpus[hart_id()];
+}
+
+struct proc *
+myproc(void)
+{
+  irq_push_off();
+  struct proc *p = mycpu()->proc;
+  irq_pop_off();
+  return p;
+}
+
+void
+proc_table_init(void)
+{
+  spin_init(&pid_lock, "next_pid");
+  spin_init(&wait_lock, "wait_lock");
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *p = &procs[i];
+    spin_init(&p->lock, "proc");
+    p->state = UNUSED;
+    p->kstack = KSTACK(i);
+    void *stack = page_alloc();
+    if (stack == 0)
+      panic("proc_table_init: no memory for kernel stacks");
+    kvm_map(kernel_pagetable, p->kstack, (uint64)stack, PGSIZE, PTE_R | PTE_W);
+  }
+}
+
+static int
+pid_alloc(void)
+{
+  spin_lock(&pid_lock);
+  int pid = next_pid++;
+  spin_unlock(&pid_lock);
+  return pid;
+}
+
+pagetable_t
+proc_pagetable_new(struct proc *p)
+{
+  extern char trampoline[];
+  pagetable_t pt = uvm_create();
+  if (pt == 0)
+    return 0;
+  if (pt_map(pt, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) != 0)
+    goto fail;
+  if (pt_map(pt, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) != 0)
+    goto fail;
+  return pt;
+fail:
+  proc_pagetable_free(pt, 0);
+  return 0;
+}
+
+void
+proc_pagetable_free(pagetable_t pt, uint64 sz)
+{
+  pt_unmap(pt, TRAMPOLINE, 1, 0);   /* shared kernel pages: not ours to free */
+  pt_unmap(pt, TRAPFRAME, 1, 0);
+  uvm_free(pt, sz);
+}
+
+/* Return a slot to UNUSED, releasing its memory. Caller holds p->lock. */
+static void
+proc_free(struct proc *p)
+{
+  ASSERT_HELD(&p->lock);
+  if (p->pagetable)
+    proc_pagetable_free(p->pagetable, p->sz);
+  if (p->trapframe)
+    page_free(p->trapframe);
+  p->pagetable = 0;
+  p->trapframe = 0;
+  p->sz = p->heap_base = 0;
+  p->pid = 0;
+  p->parent = 0;
+  p->name[0] = 0;
+  p->chan = 0;
+  p->killed = 0;
+  p->xstate = 0;
+  memset(&p->vm, 0, sizeof(p->vm));
+  p->state = UNUSED;
+}
+
+/*
+ * Claim an UNUSED slot with a trapframe and an empty user page table, set
+ * to start in fork_return. Returns it with p->lock held, or 0 when the table
+ * or memory is exhausted.
+ */
+static struct proc *
+proc_alloc(void)
+{
+  struct proc *p;
+  for (p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->state == UNUSED)
+      goto found;
+    spin_unlock(&p->lock);
+  }
+  return 0;
+
+found:
+  p->pid = pid_alloc();
+  p->state = USED;
+  if ((p->trapframe = page_alloc()) == 0 || (p->pagetable = proc_pagetable_new(p)) == 0) {
+    proc_free(p);
+    spin_unlock(&p->lock);
+    return 0;
+  }
+  memset(&p->context, 0, sizeof(p->context));
+  p->context.ra = (uint64)fork_return;
+  p->context.sp = p->kstack + PGSIZE;
+  return p;
+}
+
+/* The first process starts here in the kernel, then becomes /init. */
+static void
+first_process_start(void)
+{
+  static char *const init_argv[] = { "init", 0 };
+  struct proc *p = myproc();
+  spin_unlock(&p->lock);      /* held since the scheduler picked us */
+
+  fs_init(ROOTDEV);           /* sleeps on disk reads: needs a process */
+  int argc = exec_program("/init", init_argv);
+  if (argc < 0)
+    panic("first_process_start: cannot run /init");
+  p->trapframe->a0 = argc;
+  user_trap_return();
+}
+
+void
+proc_first_user(void)
+{
+  struct proc *p = proc_alloc();
+  if (p == 0)
+    panic("proc_first_user: no memory");
+  init_proc = p;
+  strlcpy(p->name, "init", sizeof(p->name));
+  p->context.ra = (uint64)first_process_start;
+  p->state = RUNNABLE;
+  spin_unlock(&p->lock);
+}
+
+/* A new child's first scheduling lands here, still holding its lock. */
+static void
+fork_return(void)
+{
+  spin_unlock(&myproc()->lock);
+  user_trap_return();
+}
+
+int
+proc_fork(void)
+{
+  struct proc *p = myproc();
+  struct proc *child = proc_alloc();
+  if (child == 0)
+    return -1;
+
+  if (uvm_fork_copy(p->pagetable, child->pagetable, p->sz) != 0) {
+    proc_free(child);
+    spin_unlock(&child->lock);
+    return -1;
+  }
+  child->sz = p->sz;
+  child->heap_base = p->heap_base;
+  *child->trapframe = *p->trapframe;
+  child->trapframe->a0 = 0;            /* fork returns 0 in the child */
+  for (int fd = 0; fd < NOFILE; fd++)
+    if (p->ofile[fd])
+      child->ofile[fd] = file_dup(p->ofile[fd]);
+  child->cwd = inode_dup(p->cwd);
+  strlcpy(child->name, p->name, sizeof(child->name));
+  int pid = child->pid;
+  spin_unlock(&child->lock);
+
+  spin_lock(&wait_lock);
+  child->parent = p;
+  spin_unlock(&wait_lock);
+
+  spin_lock(&child->lock);
+  child->state = RUNNABLE;
+  spin_unlock(&child->lock);
+  return pid;
+}
+
+/* Give p's children to init. Caller holds wait_lock. */
+static void
+reparent_children(struct proc *p)
+{
+  ASSERT_HELD(&wait_lock);
+  for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+    if (c->parent == p) {
+      c->parent = init_proc;
+      proc_wakeup(init_proc);
+    }
+  }
+}
+
+void
+proc_exit(int status)
+{
+  struct proc *p = myproc();
+  if (p == init_proc)
+    panic("proc_exit: init exited with status %d", status);
+
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (p->ofile[fd]) {
+      file_close(p->ofile[fd]);
+      p->ofile[fd] = 0;
+    }
+  }
+  log_begin_op();
+  inode_put(p->cwd);
+  log_end_op();
+  p->cwd = 0;
+
+  spin_lock(&wait_lock);
+  reparent_children(p);
+  proc_wakeup(p->parent);           /* the parent may be waiting */
+  spin_lock(&p->lock);
+  p->xstate = status;
+  p->state = ZOMBIE;
+  spin_unlock(&wait_lock);
+
+  sched();
+  panic("proc_exit: zombie ran again");
+}
+
+int
+proc_wait(uint64 status_addr)
+{
+  struct proc *p = myproc();
+  spin_lock(&wait_lock);
+  for (;;) {
+    int have_children = 0;
+    for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+      if (c->parent != p)
+        continue;
+      have_children = 1;
+      spin_lock(&c->lock);
+      if (c->state == ZOMBIE) {
+        int pid = c->pid;
+        if (status_addr != 0 &&
+            copyout(p->pagetable, status_addr, &c->xstate, sizeof(c->xstate)) < 0) {
+          spin_unlock(&c->lock);      /* bad pointer: the child stays to be waited for */
+          spin_unlock(&wait_lock);
+          return -1;
+        }
+        proc_free(c);
+        spin_unlock(&c->lock);
+        spin_unlock(&wait_lock);
+        return pid;
+      }
+      spin_unlock(&c->lock);
+    }
+    if (!have_children || proc_killed(p)) {
+      spin_unlock(&wait_lock);
+      return -1;
+    }
+    proc_sleep(p, &wait_lock);
+  }
+}
+
+int
+proc_kill(int pid)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->pid == pid && p->state != UNUSED && p != init_proc) {
+      p->killed = 1;
+      if (p->state == SLEEPING)
+        p->state = RUNNABLE;          /* it notices on its way back to user space */
+      spin_unlock(&p->lock);
+      return 0;
+    }
+    spin_unlock(&p->lock);
+  }
+  return -1;
+}
+
+void
+proc_set_killed(struct proc *p)
+{
+  spin_lock(&p->lock);
+  p->killed = 1;
+  spin_unlock(&p->lock);
+}
+
+int
+proc_killed(struct proc *p)
+{
+  spin_lock(&p->lock);
+  int k = p->killed;
+  spin_unlock(&p->lock);
+  return k;
+}
+
+int
+proc_grow(int n)
+{
+  struct proc *p = myproc();
+  uint64 sz = p->sz;
+  if (n >= 0) {
+    uint64 want = sz + (uint64)n;
+    if (want > TRAPFRAME || uvm_alloc(p->pagetable, sz, want, PTE_W) == 0)
+      return -1;
+    p->sz = want;
+  } else {
+    uint64 shrink = -(int64)n;
+    if (shrink > sz - p->heap_base)
+      return -1;
+    p->sz = uvm_dealloc(p->pagetable, sz, sz - shrink);
+  }
+  return 0;
+}
+
+/* ---- scheduling ---- */
+
+void
+scheduler(void)
+{
+  struct cpu *c = mycpu();
+  c->proc = 0;
+  for (;;) {
+    irq_enable();                 /* let devices wake someone up */
+    irq_disable();                /* ... but not between the checks below */
+    int ran = 0;
+    for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+      spin_lock(&p->lock);
+      if (p->state == RUNNABLE) {
+        p->state = RUNNING;
+        c->proc = p;
+        swtch(&c->context, &p->context);
+        c->proc = 0;
+        ran = 1;
+      }
+      spin_unlock(&p->lock);
+    }
+    if (!ran) {
+      irq_enable();
+      asm volatile("wfi");        /* nothing to do until the next interrupt */
+    }
+  }
+}
+
+void
+sched(void)
+{
+  struct proc *p = myproc();
+  if (!spin_held(&p->lock))
+    panic("sched: proc lock not held");
+  if (mycpu()->irq_depth != 1)
+    panic("sched: other locks held");
+  if (p->state == RUNNING)
+    panic("sched: still RUNNING");
+  if (irq_enabled())
+    panic("sched: interrupts on");
+  int were_on = mycpu()->irq_were_on;   /* a property of this thread, not the hart */
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->irq_were_on = were_on;
+}
+
+void
+proc_yield(void)
+{
+  struct proc *p = myproc();
+  spin_lock(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  spin_unlock(&p->lock);
+}
+
+/*
+ * Holding p->lock from before releasing lk until sched() means a waker,
+ * which needs p->lock to change our state, cannot slip in between.
+ */
+void
+proc_sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+  spin_lock(&p->lock);
+  spin_unlock(lk);
+  p->chan = chan;
+  p->state = SLEEPING;
+  sched();
+  p->chan = 0;
+  spin_unlock(&p->lock);
+  spin_lock(lk);
+}
+
+void
+proc_wakeup(void *chan)
+{
+  struct proc *me = myproc();
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    if (p == me)
+      continue;
+    spin_lock(&p->lock);
+    if (p->state == SLEEPING && p->chan == chan)
+      p->state = RUNNABLE;
+    spin_unlock(&p->lock);
+  }
+}
+
+/* ---- copies on behalf of devices that serve both kernel and user buffers ---- */
+
+int
+either_copyout(int user_dst, uint64 dst, const void *src, uint64 len)
+{
+  if (user_dst)
+    return copyout(myproc()->pagetable, dst, src, len);
+  memmove((void *)dst, src, len);
+  return 0;
+}
+
+int
+either_copyin(void *dst, int user_src, uint64 src, uint64 len)
+{
+  if (user_src)
+    return copyin(myproc()->pagetable, dst, src, len);
+  memmove(dst, (void *)src, len);
+  return 0;
+}
+
+/* ---- observing processes ---- */
+
+int
+proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->pid == pid && p->state != UNUSED && p->pagetable) {
+      *out = p->vm;
+      uvm_count(p->pagetable, p->sz, resident, shared);
+      spin_unlock(&p->lock);
+      return 0;
+    }
+    spin_unlock(&p->lock);
+  }
+  return -1;
+}
+
+static const char *const state_names[] = {
+  [UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
+  [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+};
+
+/* The ^P listing: pid, state, name, and resident / shared user pages. */
+void
+proc_dump(void)
+{
+  kprintf("\npid state  name             resident shared\n");
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->state != UNUSED) {
+      uint64 resident = 0, shared = 0;
+      if (p->pagetable && p->state != ZOMBIE)
+        uvm_count(p->pagetable, p->sz, &resident, &shared);
+      kprintf("%d %s %s resident %d shared %d\n", p->pid, state_names[p->state], p->name,
+              (int)resident, (int)shared);
+    }
+    spin_unlock(&p->lock);
+  }
+}

@@ -1,0 +1,110 @@
+/*
+ * proc.h: processes, harts and the scheduler.
+ *
+ * Lock order (outer first): wait_lock, then a proc's lock, then any lock
+ * taken by code the proc lock's holder calls. Never take two proc locks.
+ */
+#ifndef KERNEL_PROC_PROC_H
+#define KERNEL_PROC_PROC_H
+
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/trap/trapframe.h"
+
+struct file;
+struct inode;
+
+/* Callee-saved registers kept across a context switch (swtch.S). */
+struct context {
+  uint64 ra;
+  uint64 sp;
+  uint64 s[12];   /* s0-s11 */
+};
+
+/* Per-hart state. Only the owning hart touches its entry, with interrupts off. */
+struct cpu {
+  struct proc *proc;        /* running on this hart, or 0 */
+  struct context context;   /* the scheduler loop's registers */
+  int irq_depth;            /* irq_push_off() nesting */
+  int irq_were_on;          /* interrupts were on before the first push */
+};
+
+extern struct cpu cpus[NCPU];
+
+enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+/* Copy-on-write and memory counters of one process (reported by vmstat). */
+struct proc_vmcount {
+  uint64 cow_faults;
+  uint64 cow_copies;
+  uint64 cow_reuses;
+};
+
+struct proc {
+  struct spinlock lock;
+
+  /* Fields below need p->lock. */
+  enum procstate state;
+  void *chan;               /* sleeping on this, if SLEEPING */
+  int killed;               /* kill() asked it to exit */
+  int xstate;               /* exit status, for the parent's wait() */
+  int pid;
+
+  /* Needs wait_lock (proc.c). */
+  struct proc *parent;
+
+  /* Private to the process: no lock needed by the process itself. */
+  uint64 kstack;               /* kernel stack's virtual address */
+  uint64 sz;                   /* bytes of user memory: text, data, stack, heap */
+  uint64 heap_base;            /* end of the stack: sbrk never shrinks below it */
+  pagetable_t pagetable;       /* user page table */
+  struct trapframe *trapframe; /* saved user registers (the TRAPFRAME page) */
+  struct context context;      /* swtch() here to run the process */
+  struct file *ofile[NOFILE];  /* open files */
+  struct inode *cwd;           /* current directory */
+  char name[16];               /* for ^P and console messages */
+  struct proc_vmcount vm;      /* updated only by the process itself */
+};
+
+/* The hart we run on; callers keep interrupts off while using the result. */
+struct cpu *mycpu(void);
+/* The current process, or 0 in the scheduler. */
+struct proc *myproc(void);
+
+void proc_table_init(void);
+void proc_first_user(void);        /* make init, the first process */
+void scheduler(void) __attribute__((noreturn));
+void proc_yield(void);             /* give up the hart for one round */
+void sched(void);                  /* switch to the scheduler; caller holds only p->lock */
+
+/* Sleep on chan, releasing lk while asleep and holding it again on return. */
+void proc_sleep(void *chan, struct spinlock *lk);
+/* Wake every process sleeping on chan. Caller must not hold any proc lock. */
+void proc_wakeup(void *chan);
+
+int  proc_fork(void);
+void proc_exit(int status) __attribute__((noreturn));
+int  proc_wait(uint64 status_addr);
+int  proc_kill(int pid);
+void proc_set_killed(struct proc *p);
+int  proc_killed(struct proc *p);
+int  proc_grow(int n);             /* change user memory by n bytes; 0 or -1 */
+void proc_dump(void);              /* the ^P listing */
+
+/* Page table with only trampoline and trapframe mapped; 0 when out of memory. */
+pagetable_t proc_pagetable_new(struct proc *p);
+void proc_pagetable_free(pagetable_t pagetable, uint64 sz);
+
+/* Copy to or from either a user address (user != 0) or a kernel one: 0 or -1. */
+int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
+int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
+
+/* Counters for vmstat(pid): 0, or -1 when there is no such process. */
+int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared);
+
+/* exec.c: replace the current process's image; argv holds kernel pointers. argc or -1. */
+int exec_program(const char *path, char *const argv[]);
+
+#endif

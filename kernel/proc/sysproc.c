@@ -1,0 +1,108 @@
+/* sysproc.c: system calls about processes, time and memory. */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/vm.h"
+#include "kernel/vmstat.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/fault.h"
+#include "kernel/mm/pagetable.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/sysproc.h"
+#include "kernel/trap/syscall.h"
+#include "kernel/trap/timer.h"
+
+uint64
+sys_fork(void)
+{
+  return proc_fork();
+}
+
+uint64
+sys_exit(void)
+{
+  proc_exit(arg_int(0));
+}
+
+uint64
+sys_wait(void)
+{
+  return proc_wait(arg_addr(0));
+}
+
+uint64
+sys_kill(void)
+{
+  return proc_kill(arg_int(0));
+}
+
+uint64
+sys_getpid(void)
+{
+  return myproc()->pid;
+}
+
+/* sbrk(n, how): move the break by n bytes; the old break, or -1. Lazy is served eagerly for now. */
+uint64
+sys_sbrk(void)
+{
+  int n = arg_int(0);
+  int how = arg_int(1);
+  if (how != SBRK_EAGER && how != SBRK_LAZY)
+    return -1;
+  uint64 old = myproc()->sz;
+  if (proc_grow(n) < 0)
+    return -1;
+  return old;
+}
+
+/* sleep(n) / pause(n): wait n clock ticks; -1 if killed meanwhile. */
+uint64
+sys_sleep(void)
+{
+  int n = arg_int(0);
+  spin_lock(&ticks_lock);
+  uint start = ticks;
+  while (n > 0 && ticks - start < (uint)n) {
+    if (proc_killed(myproc())) {
+      spin_unlock(&ticks_lock);
+      return -1;
+    }
+    proc_sleep(&ticks, &ticks_lock);
+  }
+  spin_unlock(&ticks_lock);
+  return 0;
+}
+
+uint64
+sys_uptime(void)
+{
+  spin_lock(&ticks_lock);
+  uint now = ticks;
+  spin_unlock(&ticks_lock);
+  return now;
+}
+
+/* vmstat(pid, &st): system-wide numbers for pid 0, else that process's. */
+uint64
+sys_vmstat(void)
+{
+  int pid = arg_int(0);
+  struct vmstat st = {
+    .free_pages = page_free_count(),
+    .total_pages = page_total_count(),
+  };
+  struct proc_vmcount counts;
+  if (pid == 0) {
+    fault_counters(&counts);
+    st.cow_shared = page_shared_count();
+    st.resident_pages = st.total_pages - st.free_pages;
+  } else if (proc_vmstat(pid, &counts, &st.resident_pages, &st.cow_shared) < 0) {
+    return -1;
+  }
+  st.cow_faults = counts.cow_faults;
+  st.cow_copies = counts.cow_copies;
+  st.cow_reuses = counts.cow_reuses;
+  return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
+}

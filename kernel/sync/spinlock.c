@@ -1,0 +1,67 @@
+/* spinlock.c: spinlocks and the per-hart interrupt-disable nesting they rely on. */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/proc/proc.h"
+#include "kernel/lib/kprintf.h"
+
+void
+spin_init(struct spinlock *lk, const char *name)
+{
+  lk->name = name;
+  lk->locked = 0;
+  lk->owner = 0;
+}
+
+/* Interrupts go off first: an interrupt handler taking lk on this hart would spin forever. */
+void
+spin_lock(struct spinlock *lk)
+{
+  irq_push_off();
+  if (spin_held(lk))
+    panic("spin_lock: %s already held by this hart", lk->name);
+  while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0)
+    ;
+  lk->owner = mycpu();
+}
+
+void
+spin_unlock(struct spinlock *lk)
+{
+  if (!spin_held(lk))
+    panic("spin_unlock: %s not held", lk->name);
+  lk->owner = 0;
+  __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+  irq_pop_off();
+}
+
+/* Only meaningful with interrupts off (otherwise we could migrate mid-check). */
+int
+spin_held(struct spinlock *lk)
+{
+  return lk->locked && lk->owner == mycpu();
+}
+
+void
+irq_push_off(void)
+{
+  int was_on = irq_enabled();
+  irq_disable();
+  struct cpu *c = mycpu();
+  if (c->irq_depth == 0)
+    c->irq_were_on = was_on;
+  c->irq_depth++;
+}
+
+void
+irq_pop_off(void)
+{
+  struct cpu *c = mycpu();
+  if (irq_enabled())
+    panic("irq_pop_off: interrupts are on");
+  if (c->irq_depth < 1)
+    panic("irq_pop_off: unbalanced");
+  c->irq_depth--;
+  if (c->irq_depth == 0 && c->irq_were_on)
+    irq_enable();
+}
