@@ -27,7 +27,7 @@
 
 /* ---- machine-mode set-up ---- */
 #define MENVCFG_STCE      (1L << 63)   /* Sstc: S-mode owns stimecmp */
-#define MCOUNTEREN_TIME   (1L << 1)    /* S-mode may read the time CSR */
+#define COUNTEREN_TIME    (1L << 1)    /* mcounteren/scounteren: lower mode may read time */
 #define PMP_ALL_RWX       0xfL         /* pmpcfg0 entry: TOR, R, W, X */
 #define PMP_ADDR_ALL      0x3fffffffffffffL
 

@@ -37,7 +37,7 @@ machine_start(void)
 
   csr_set(mie, SIE_STIE);                 /* STIE has the same bit in mie */
   csr_set(menvcfg, MENVCFG_STCE);
-  csr_set(mcounteren, MCOUNTEREN_TIME);
+  csr_set(mcounteren, COUNTEREN_TIME);
   csr_write(stimecmp, csr_read(time) + TIMER_INTERVAL);
 
   uint64 id = csr_read(mhartid);

@@ -168,6 +168,7 @@ first_process_start(void)
   spin_unlock(&p->lock);      /* held since the scheduler picked us */
 
   fs_init(ROOTDEV);           /* sleeps on disk reads: needs a process */
+  p->cwd = namei("/");
   int argc = exec_program("/init", init_argv);
   if (argc < 0)
     panic("first_process_start: cannot run /init");
@@ -354,7 +355,7 @@ proc_grow(int n)
       return -1;
     p->sz = want;
   } else {
-    uint64 shrink = -(int64)n;
+    uint64 shrink = -(long)n;
     if (shrink > sz - p->heap_base)
       return -1;
     p->sz = uvm_dealloc(p->pagetable, sz, sz - shrink);

@@ -81,6 +81,7 @@ void
 trap_init_hart(void)
 {
   csr_write(stvec, (uint64)kernelvec);
+  csr_set(scounteren, COUNTEREN_TIME);   /* user programs may rdtime (forkbench) */
 }
 
 void

@@ -1,0 +1,163 @@
+"""
+test_boot.py: the kernel boots to a shell, and everyday shell commands and
+console editing keys behave. Each test boots its own machine.
+"""
+import re
+
+from conftest import BOOT_BANNER, REPO
+
+T_DIR, T_FILE, T_DEVICE = 1, 2, 3      # kernel/stat.h
+README = REPO / "README.md"
+README_ON_DISK = README.name            # mkfs keeps the base name
+LIBRARY_SOURCES = {"ulib.c", "printf.c", "umalloc.c"}   # user/*.c that are not programs
+
+CTRL_D = "\x04"
+CTRL_P = "\x10"
+CTRL_U = "\x15"
+DELETE = "\x7f"
+ERASE_ECHO = "\b \b"                    # how the console rubs out one character
+
+
+def user_programs():
+    """Names of the programs mkfs puts on the disk: every user/NAME.c but the library."""
+    return sorted(p.stem for p in (REPO / "user").glob("*.c") if p.name not in LIBRARY_SOURCES)
+
+
+def ls_entries(output):
+    """ls output -> {name: (type, size)}; ls prints `name type inode size` per line."""
+    entries = {}
+    for line in output.splitlines():
+        fields = line.split()
+        assert len(fields) == 4, f"ls line should have 4 fields, saw {line!r}"
+        entries[fields[0]] = (int(fields[1]), int(fields[3]))
+    return entries
+
+
+def host_wc(data):
+    """What wc should print for data: lines, words, bytes."""
+    return [data.count(b"\n"), len(data.split()), len(data)]
+
+
+def test_boot_reaches_prompt(machine):
+    # boot() already waited for the banner and the prompt; make sure they came in order.
+    banner = machine.text.find(BOOT_BANNER)
+    assert banner >= 0, f"expected {BOOT_BANNER!r} on the console, saw:\n{machine.text}"
+    assert "\n$ " in machine.text[banner:], f"expected a prompt after the banner, saw:\n{machine.text}"
+
+
+def test_echo(machine):
+    assert machine.run("echo hello world") == "hello world\n"
+    assert machine.run("echo") == "\n"
+
+
+def test_ls_lists_readme_and_programs(machine):
+    entries = ls_entries(machine.run("ls"))
+    expected = {".": T_DIR, "..": T_DIR, "console": T_DEVICE, README_ON_DISK: T_FILE}
+    expected.update({name: T_FILE for name in user_programs()})
+    seen = {name: kind for name, (kind, _) in entries.items()}
+    assert seen == expected, f"expected ls entries {expected}, saw {seen}"
+    readme_size = README.stat().st_size
+    assert entries[README_ON_DISK][1] == readme_size, \
+        f"expected {README_ON_DISK} size {readme_size}, ls says {entries[README_ON_DISK][1]}"
+    for name in user_programs():
+        built = (REPO / "user" / f"_{name}").stat().st_size
+        assert entries[name][1] == built, f"expected {name} size {built}, ls says {entries[name][1]}"
+
+
+def test_pipe_cat_into_wc(machine):
+    out = machine.run(f"cat {README_ON_DISK} | wc")
+    expected = host_wc(README.read_bytes())
+    assert [int(x) for x in out.split()] == expected, f"expected wc {expected}, saw {out!r}"
+
+
+def test_redirection(machine):
+    assert machine.run("echo into a file > f1") == ""
+    assert machine.run("cat f1") == "into a file\n"
+    assert machine.run("wc < f1").split() == ["1", "3", "12"]
+    assert machine.run("cat < f1 > f2") == ""
+    assert machine.run("cat f2") == "into a file\n"
+
+
+def test_command_list(machine):
+    assert machine.run("echo one ; echo two;echo three") == "one\ntwo\nthree\n"
+
+
+def test_background(machine):
+    machine.type_line("echo from the background &")
+    # The job's output and the next prompt may come in either order.
+    machine.expect_all([r"from the background\n", re.escape("$ ")])
+    assert machine.run("echo foreground") == "foreground\n"
+
+
+def test_subshell(machine):
+    assert machine.run("(echo a; echo b) > pair") == ""
+    assert machine.run("cat pair") == "a\nb\n"
+    assert machine.run("(echo x; echo y; echo z) | wc").split() == ["3", "3", "6"]
+
+
+def test_mkdir_and_cd(machine):
+    assert machine.run("mkdir dir1") == ""
+    assert machine.run("cd dir1") == ""
+    assert machine.run("echo inside > f") == ""
+    entries = ls_entries(machine.run("ls"))
+    assert sorted(entries) == [".", "..", "f"], f"expected entries . .. f, saw {sorted(entries)}"
+    assert entries["f"] == (T_FILE, len("inside\n"))
+    assert machine.run("cd ..") == ""
+    assert machine.run("cat dir1/f") == "inside\n"
+    assert ls_entries(machine.run("ls dir1/f")) == {"dir1/f": (T_FILE, len("inside\n"))}
+
+
+def test_ln_and_rm(machine):
+    assert machine.run("echo linked > orig") == ""
+    assert machine.run("ln orig alias") == ""
+    assert machine.run("cat alias") == "linked\n"
+    assert machine.run("rm orig") == ""
+    assert machine.run("cat alias") == "linked\n"
+    names = set(ls_entries(machine.run("ls")))
+    assert "alias" in names and "orig" not in names, f"expected alias without orig, saw {sorted(names)}"
+
+
+def test_grep_patterns(machine):
+    assert machine.run("(echo apple; echo banana; echo cherry; echo grape) > fruit") == ""
+    cases = {
+        "^b": "banana\n",
+        "e$": "apple\ngrape\n",
+        "^a.*e$": "apple\n",
+        "ch.*y": "cherry\n",
+        "an*a": "banana\n",
+        "pp*l": "apple\n",
+        "^g.a": "grape\n",
+        "^.$": "",
+        "r": "cherry\ngrape\n",
+    }
+    for pattern, expected in cases.items():
+        seen = machine.run(f"grep {pattern} fruit")
+        assert seen == expected, f"grep {pattern}: expected {expected!r}, saw {seen!r}"
+
+
+def test_ctrl_p_lists_processes(machine):
+    machine.send(CTRL_P)
+    machine.expect_all([r"^.*\binit\b.*$", r"^.*\bsh\b.*$"], what="^P lines naming init and sh")
+    assert machine.run("echo after") == "after\n"
+
+
+def test_ctrl_u_kills_line(machine):
+    machine.send("echo wrong" + CTRL_U + "echo right\n")
+    machine.expect(re.escape("echo wrong" + ERASE_ECHO * len("echo wrong") + "echo right\n"),
+                   what="the erased line and its replacement echoed")
+    assert machine.wait_prompt() == "right\n"
+
+
+def test_backspace_edits(machine):
+    machine.send("echo helo" + DELETE + "lo\n")
+    machine.expect(re.escape("echo helo" + ERASE_ECHO + "lo\n"), what="the edited line echoed")
+    assert machine.wait_prompt() == "hello\n"
+
+
+def test_ctrl_d_restarts_shell(machine):
+    machine.send(CTRL_D)
+    machine.expect(re.escape(BOOT_BANNER), what="init starting a new shell after ^D")
+    machine.wait_prompt()
+    assert machine.text.count(BOOT_BANNER) == 2, \
+        f"expected the banner twice, saw it {machine.text.count(BOOT_BANNER)} times"
+    assert machine.run("echo still here") == "still here\n"

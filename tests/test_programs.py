@@ -1,0 +1,37 @@
+"""
+test_programs.py: the stress programs (forktest, stressfs, grind) succeed, and
+give back every physical page they used: `vmstat` shows the same number of
+free pages before and after.
+"""
+import re
+
+import pytest
+
+FREE_PAGES_RE = re.compile(r"^free_pages (\d+)$", re.M)   # user/vmstat.c: "name value" lines
+PROGRAM_TIMEOUT = 240       # seconds for one program
+GRIND_ROUNDS = 30
+
+PROGRAMS = [
+    ("forktest", "forktest: OK"),
+    ("stressfs", "stressfs: OK"),
+    (f"grind {GRIND_ROUNDS}", "grind: OK"),
+]
+
+
+def free_pages(machine):
+    output = machine.run("vmstat")
+    found = FREE_PAGES_RE.findall(output)
+    assert len(found) == 1, f"expected one `free_pages N` line from vmstat, saw:\n{output}"
+    return int(found[0])
+
+
+@pytest.mark.timeout(PROGRAM_TIMEOUT + 60)
+@pytest.mark.parametrize("command, success", PROGRAMS, ids=[c.split()[0] for c, _ in PROGRAMS])
+def test_program_succeeds_without_leaking(machine, command, success):
+    # The first run of vmstat itself may warm caches; measure from the second.
+    free_pages(machine)
+    before = free_pages(machine)
+    output = machine.run(command, timeout=PROGRAM_TIMEOUT)
+    assert success in output.splitlines(), f"expected a line {success!r} from {command}, saw:\n{output}"
+    after = free_pages(machine)
+    assert after == before, f"expected {before} free pages after {command} (as before it), saw {after}"

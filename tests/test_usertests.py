@@ -1,0 +1,86 @@
+"""
+test_usertests.py: runs the kernel's user-level test suite (user/usertests.c).
+
+One pytest case per usertests test, each in a fresh machine, so a failure names
+the test and leaves a transcript of its own; then the quick suite as a whole on
+1 and 3 harts, where tests share one machine as they would by hand.
+The list of names comes from the table in user/usertests.c, read at collection.
+"""
+import re
+
+import pytest
+
+from conftest import REPO, without_usertraps
+
+SOURCE = REPO / "user" / "usertests.c"
+TABLE_START = "/* BEGIN TESTS */"
+TABLE_END = "/* END TESTS */"
+ENTRY_RE = re.compile(r'^\s*\{\s*"([^"]+)"\s*,\s*\w+\s*,\s*(QUICK|SLOW)\s*\}\s*,', re.M)
+
+ONE_TEST_TIMEOUT = 120     # seconds for one quick test, boot included
+SLOW_TEST_TIMEOUT = 600    # for one slow test
+QUICK_SUITE_TIMEOUT = 900  # for `usertests -q`
+ALL_PASSED = "ALL TESTS PASSED"
+
+
+def read_table():
+    """[(name, is_slow)] from the test table, or [] when the file or its markers are missing."""
+    if not SOURCE.exists():
+        return []
+    text = SOURCE.read_text()
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        return []
+    return [(name, speed == "SLOW") for name, speed in ENTRY_RE.findall(text[start:end])]
+
+
+TABLE = read_table()
+
+
+def table_params():
+    if not TABLE:
+        return [pytest.param(None, id="no-table")]
+    return [pytest.param(name, id=name, marks=pytest.mark.timeout(
+                SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT))
+            for name, slow in TABLE]
+
+
+def check_suite_output(output, names):
+    """Fails unless every named test reported OK and the suite said it all passed."""
+    clean = without_usertraps(output)
+    missing = [n for n in names if f"test {n}: OK" not in clean]
+    failed = re.findall(r"^test (\S+): FAILED", clean, re.M)
+    assert not failed and not missing and ALL_PASSED in clean, (
+        f"expected `test NAME: OK` for {len(names)} tests and {ALL_PASSED!r}; "
+        f"FAILED: {failed}, no OK line: {missing}, "
+        f"{'saw' if ALL_PASSED in clean else 'no'} {ALL_PASSED!r}\n--- output ---\n{output}")
+
+
+def test_table_parsed():
+    assert TABLE, f"no `{{ \"name\", function, QUICK|SLOW }},` entries between " \
+                  f"{TABLE_START} and {TABLE_END} in {SOURCE}"
+
+
+def test_list_matches_table(machine):
+    listed = machine.run("usertests -l").splitlines()
+    expected = [f"{name} slow" if slow else name for name, slow in TABLE]
+    assert listed == expected, f"expected `usertests -l` to print\n{expected}\nsaw\n{listed}"
+
+
+@pytest.mark.usertraps
+@pytest.mark.parametrize("name", table_params())
+def test_one(boot, name):
+    if name is None:
+        pytest.fail(f"could not read the test table in {SOURCE}")
+    machine = boot()
+    slow = dict(TABLE)[name]
+    output = machine.run(f"usertests {name}", timeout=(SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT) - 30)
+    check_suite_output(output, [name])
+
+
+@pytest.mark.usertraps
+@pytest.mark.harts(1, 3)
+@pytest.mark.timeout(QUICK_SUITE_TIMEOUT)
+def test_quick_suite(machine, harts):
+    output = machine.run("usertests -q", timeout=QUICK_SUITE_TIMEOUT - 60)
+    check_suite_output(output, [name for name, slow in TABLE if not slow])
