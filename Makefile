@@ -33,7 +33,7 @@ KASMS := $(sort $(wildcard kernel/*/*.S))
 KOBJS := $(KSRCS:.c=.o) $(KASMS:.S=.o)
 
 kernel/kernel: $(KOBJS) kernel/kernel.ld
-	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
+	$(LD) $(LDFLAGS) --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > kernel/kernel.asm
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > kernel/kernel.sym
 
@@ -58,9 +58,10 @@ user/usys.S: kernel/syscall.h tools/gen-usys.sh
 user/_%: user/%.o $(ULIB) user/user.ld
 	$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB)
 	$(OBJDUMP) -S $@ > user/$*.asm
+	$(OBJCOPY) --strip-debug $@    # the disk holds programs without line tables
 
 # ---- host tool and disk image ----
-mkfs/mkfs: mkfs/mkfs.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	gcc -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
 fs.img: mkfs/mkfs README.md $(UPROGS)

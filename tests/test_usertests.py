@@ -2,8 +2,9 @@
 test_usertests.py: runs the kernel's user-level test suite (user/usertests.c).
 
 One pytest case per usertests test, each in a fresh machine, so a failure names
-the test and leaves a transcript of its own; then the quick suite as a whole on
-1 and 3 harts, where tests share one machine as they would by hand.
+the test and leaves a transcript of its own; then whole-suite runs, where tests
+share one machine as they would by hand: the quick suite on 1 and 3 harts and
+the full suite on 8.
 The list of names comes from the table in user/usertests.c, read at collection.
 """
 import re
@@ -19,7 +20,9 @@ ENTRY_RE = re.compile(r'^\s*\{\s*"([^"]+)"\s*,\s*\w+\s*,\s*(QUICK|SLOW)\s*\}\s*,
 
 ONE_TEST_TIMEOUT = 120     # seconds for one quick test, boot included
 SLOW_TEST_TIMEOUT = 600    # for one slow test
-QUICK_SUITE_TIMEOUT = 900  # for `usertests -q`
+QUICK_SUITE_TIMEOUT = 600  # for `usertests -q`
+FULL_SUITE_TIMEOUT = 900   # for `usertests`
+BOOT_ALLOWANCE = 30        # part of a test's time kept for booting, not for the command
 ALL_PASSED = "ALL TESTS PASSED"
 
 
@@ -48,12 +51,17 @@ def table_params():
 def check_suite_output(output, names):
     """Fails unless every named test reported OK and the suite said it all passed."""
     clean = without_usertraps(output)
-    missing = [n for n in names if f"test {n}: OK" not in clean]
+    passed = set(re.findall(r"^test (\S+): OK$", clean, re.M))
+    missing = [n for n in names if n not in passed]
     failed = re.findall(r"^test (\S+): FAILED", clean, re.M)
+    # Show what went wrong without the passing tests' lines and the expected kills.
+    noteworthy = "\n".join(line for line in clean.splitlines()
+                           if not re.fullmatch(r"test \S+: OK", line))
     assert not failed and not missing and ALL_PASSED in clean, (
         f"expected `test NAME: OK` for {len(names)} tests and {ALL_PASSED!r}; "
         f"FAILED: {failed}, no OK line: {missing}, "
-        f"{'saw' if ALL_PASSED in clean else 'no'} {ALL_PASSED!r}\n--- output ---\n{output}")
+        f"{'saw' if ALL_PASSED in clean else 'no'} {ALL_PASSED!r}\n"
+        f"--- output without OK and usertrap lines (all in tests/results) ---\n{noteworthy}")
 
 
 def test_table_parsed():
@@ -74,7 +82,8 @@ def test_one(boot, name):
         pytest.fail(f"could not read the test table in {SOURCE}")
     machine = boot()
     slow = dict(TABLE)[name]
-    output = machine.run(f"usertests {name}", timeout=(SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT) - 30)
+    limit = SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT
+    output = machine.run(f"usertests {name}", timeout=limit - BOOT_ALLOWANCE)
     check_suite_output(output, [name])
 
 
@@ -82,5 +91,13 @@ def test_one(boot, name):
 @pytest.mark.harts(1, 3)
 @pytest.mark.timeout(QUICK_SUITE_TIMEOUT)
 def test_quick_suite(machine, harts):
-    output = machine.run("usertests -q", timeout=QUICK_SUITE_TIMEOUT - 60)
+    output = machine.run("usertests -q", timeout=QUICK_SUITE_TIMEOUT - BOOT_ALLOWANCE)
     check_suite_output(output, [name for name, slow in TABLE if not slow])
+
+
+@pytest.mark.usertraps
+@pytest.mark.harts(8)
+@pytest.mark.timeout(FULL_SUITE_TIMEOUT)
+def test_full_suite(machine, harts):
+    output = machine.run("usertests", timeout=FULL_SUITE_TIMEOUT - BOOT_ALLOWANCE)
+    check_suite_output(output, [name for name, _ in TABLE])

@@ -72,13 +72,34 @@ check_file(int w, const char *name)
     fail(name, "wrong length", off);
 }
 
+/* Appends the decimal digits of v (v >= 0) to s. */
 static void
-worker(int w)
+append_number(char *s, int v)
 {
-  char name[] = "stressfs.?";
+  char digits[12];
+  int n = 0;
+
+  s += strlen(s);
+  do {
+    digits[n++] = '0' + v % 10;
+    v /= 10;
+  } while (v > 0);
+  while (n > 0)
+    *s++ = digits[--n];
+  *s = '\0';
+}
+
+/* Worker w of the process whose pid is owner: a name no concurrent stressfs shares. */
+static void
+worker(int owner, int w)
+{
+  char name[DIRSIZ + 1];
   int round;
 
-  name[sizeof(name) - 2] = '0' + w;
+  strcpy(name, "sfs");
+  append_number(name, owner);
+  strcpy(name + strlen(name), ".");
+  append_number(name, w);
   for (round = 0; round < ROUNDS; round++) {
     write_file(w, name);
     check_file(w, name);
@@ -91,6 +112,7 @@ worker(int w)
 int
 main(void)
 {
+  int owner = getpid();
   int started = 0;
   int status;
   int ok = 1;
@@ -105,7 +127,7 @@ main(void)
       break;
     }
     if (pid == 0)
-      worker(w);
+      worker(owner, w);
     started++;
   }
   for (w = 0; w < started; w++) {

@@ -80,7 +80,7 @@ console_write(int user_src, uint64 src, int n)
   while (done < n) {
     int len = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
     if (either_copyin(chunk, user_src, src + done, len) < 0)
-      break;
+      return done > 0 ? done : -1;   /* a bad buffer: -1 unless some bytes went out */
     for (int i = 0; i < len; i++)
       console_putc(chunk[i]);
     done += len;

@@ -64,7 +64,7 @@ load_program(pagetable_t pt, struct inode *ip, struct elf_header *eh, uint64 *sz
     if (ph.type != ELF_PT_LOAD)
       continue;
     uint64 end = ph.vaddr + ph.memsz;
-    if (ph.memsz < ph.filesz || end < ph.vaddr || end > TRAPFRAME / 2 ||
+    if (ph.memsz < ph.filesz || end < ph.vaddr || end > KERNBASE ||
         ph.vaddr % PGSIZE != 0 || ph.vaddr < *sz)
       return -1;                        /* overlapping, wrapping or absurd */
     if (uvm_alloc(pt, ph.vaddr, end, segment_perm(ph.flags)) == 0)

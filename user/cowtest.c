@@ -1,0 +1,667 @@
+/*
+ * cowtest.c: tests of copy-on-write fork(). Prints "NAME: ok" for each test
+ * that passes and "ALL COW TESTS PASSED" at the end; on the first failure it
+ * prints "NAME: FAILED <what was expected, what was seen>" and exits 1.
+ *
+ *   cowtest            every test
+ *   cowtest NAME...    just those
+ *
+ * Each test runs in a child of cowtest, and afterwards every page it used
+ * must be back on the free list.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/param.h"
+#include "kernel/vmstat.h"
+#include "user/user.h"
+
+int main(int argc, char *argv[]);
+
+#define KILLED        (-1)      /* exit status of a process the kernel killed */
+#define WORDS_PER_PAGE (PGSIZE / sizeof(uint64))
+
+static const char *test_name = "?";
+static uint64 stack_page;       /* our (top) stack page */
+static uint64 heap_start;       /* the break when cowtest started */
+
+#define FAIL(...)                                   \
+  do {                                              \
+    printf("%s: FAILED ", test_name);               \
+    printf(__VA_ARGS__);                            \
+    printf("\n");                                   \
+    exit(1);                                        \
+  } while (0)
+
+/* ================= helpers ================= */
+
+/* n fresh pages from the heap, allocated now (not lazily). */
+static char *
+grab_pages(int n)
+{
+  char *p = sbrk(n * PGSIZE);
+  if (p == SBRK_ERROR)
+    FAIL("sbrk(%d pages) failed; %d pages were free", n, freepages());
+  return p;
+}
+
+static void
+release_pages(char *p, int n)
+{
+  if (sbrk(-n * PGSIZE) != p + n * PGSIZE)
+    FAIL("sbrk(-%d pages) did not return the old break", n);
+}
+
+/* Word i of the n pages at p becomes tag + i: a misplaced page shows up too. */
+static void
+fill_words(char *p, int npages, uint64 tag)
+{
+  uint64 *w = (uint64 *)p;
+  for (uint64 i = 0; i < npages * WORDS_PER_PAGE; i++)
+    w[i] = tag + i;
+}
+
+/* The index of the first word that is not tag + i, or -1. */
+static long
+wrong_word(const char *p, int npages, uint64 tag)
+{
+  const uint64 *w = (const uint64 *)p;
+  for (uint64 i = 0; i < npages * WORDS_PER_PAGE; i++)
+    if (w[i] != tag + i)
+      return i;
+  return -1;
+}
+
+static void
+expect_words(const char *p, int npages, uint64 tag, const char *who)
+{
+  long i = wrong_word(p, npages, tag);
+  if (i >= 0)
+    FAIL("%s: page %d word %d is %p, want %p", who, (int)(i / WORDS_PER_PAGE),
+         (int)(i % WORDS_PER_PAGE), (void *)((const uint64 *)p)[i], (void *)(tag + i));
+}
+
+/* Just the first word of each page: cheap enough for thousands of pages. */
+static void
+tag_pages(char *p, int npages, uint64 tag)
+{
+  for (int i = 0; i < npages; i++)
+    *(uint64 *)(p + (uint64)i * PGSIZE) = tag + i;
+}
+
+static void
+expect_page_tag(const char *p, int page, uint64 tag, const char *who)
+{
+  uint64 seen = *(const uint64 *)(p + (uint64)page * PGSIZE);
+  if (seen != tag + page)
+    FAIL("%s: page %d starts with %p, want %p", who, page, (void *)seen, (void *)(tag + page));
+}
+
+static uint64
+tag_of(int pid, int phase)
+{
+  return ((uint64)pid << 40) | ((uint64)phase << 32);
+}
+
+static void
+make_pipe(int fds[2])
+{
+  if (pipe(fds) < 0)
+    FAIL("pipe() failed");
+}
+
+static int
+fork_checked(void)
+{
+  int pid = fork();
+  if (pid < 0)
+    FAIL("fork() failed with %d pages free", freepages());
+  return pid;
+}
+
+/* Wait for our only child; its exit status. */
+static int
+reap(int pid)
+{
+  int status = 0;
+  int got = wait(&status);
+  if (got != pid)
+    FAIL("wait() = %d, want child %d", got, pid);
+  return status;
+}
+
+static void
+expect_status(int status, int want, const char *who)
+{
+  if (status != want)
+    FAIL("%s: exit status %d, want %d", who, status, want);
+}
+
+static void
+my_counters(struct vmstat *st)
+{
+  if (vmstat(getpid(), st) < 0)
+    FAIL("vmstat(getpid()) failed");
+}
+
+/*
+ * Make our program image and stack private now, while there is memory for it:
+ * a later write to a page still shared with cowtest's main process would need
+ * a fresh page. read() of a byte just written to a pipe stores the same byte
+ * back through the kernel; on read-only text it fails, which is where the
+ * data pages end.
+ */
+static void
+claim_image_pages(void)
+{
+  int fds[2];
+  uint64 guard = stack_page - USERSTACK * PGSIZE;
+  make_pipe(fds);
+  for (uint64 va = guard + PGSIZE; va < heap_start; va += PGSIZE)
+    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
+      FAIL("could not claim stack page %p", (void *)va);
+  for (uint64 va = guard - PGSIZE; va > 0; va -= PGSIZE)
+    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
+      break;
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/* A child that blocks until the parent closes the other end of gate, then runs check. */
+static int
+fork_waiting_child(int gate[2], void (*check)(void))
+{
+  int pid = fork_checked();
+  if (pid == 0) {
+    char c;
+    close(gate[1]);
+    read(gate[0], &c, 1);
+    if (check)
+      check();
+    exit(0);
+  }
+  close(gate[0]);
+  return pid;
+}
+
+/* ================= tests ================= */
+
+#define BIG_TAG 0xb16f0000UL
+
+/* Two thirds of free memory cannot be copied: only sharing makes this fork work. */
+static void
+big_fork(void)
+{
+  int n = freepages() / 3 * 2;
+  char *p = grab_pages(n);
+  tag_pages(p, n, BIG_TAG);
+  for (int round = 1; round <= 2; round++) {
+    int before = freepages();
+    int pid = fork();
+    if (pid < 0)
+      FAIL("round %d: fork() of a process holding %d pages (2/3 of free memory) failed", round, n);
+    if (pid == 0) {
+      expect_page_tag(p, 0, BIG_TAG, "child");
+      expect_page_tag(p, n / 2, BIG_TAG, "child");
+      expect_page_tag(p, n - 1, BIG_TAG, "child");
+      exit(0);
+    }
+    expect_status(reap(pid), 0, "child reading the big heap");
+    int after = freepages();
+    if (after != before)
+      FAIL("round %d: %d free pages once the child was gone, want %d as before fork", round, after, before);
+  }
+  expect_page_tag(p, n - 1, BIG_TAG, "parent");
+  release_pages(p, n);
+}
+
+#define WRITERS_PAGES 64
+#define PARENT_TAG    0x9a7e000000000000UL
+
+static char *shared;   /* the pages tests fork with */
+
+/* Three processes scribble over the same inherited pages, each seeing only its own. */
+static void
+three_writers(void)
+{
+  int gate[2];
+  shared = grab_pages(WRITERS_PAGES);
+  fill_words(shared, WRITERS_PAGES, PARENT_TAG);
+  make_pipe(gate);
+  for (int k = 1; k <= 2; k++) {
+    int pid = fork_checked();
+    if (pid == 0) {
+      char c;
+      close(gate[1]);
+      read(gate[0], &c, 1);            /* all start together */
+      expect_words(shared, WRITERS_PAGES, PARENT_TAG, "child before writing");
+      uint64 mine = tag_of(getpid(), k);
+      fill_words(shared, WRITERS_PAGES, mine);
+      expect_words(shared, WRITERS_PAGES, mine, "child after writing");
+      exit(0);
+    }
+  }
+  close(gate[0]);
+  close(gate[1]);
+  uint64 mine = tag_of(getpid(), 3);
+  fill_words(shared, WRITERS_PAGES, mine);
+  for (int k = 0; k < 2; k++) {
+    int status = 0;
+    if (wait(&status) < 0 || status != 0)
+      FAIL("a writer child exited with status %d, want 0", status);
+  }
+  expect_words(shared, WRITERS_PAGES, mine, "parent after the children wrote");
+  release_pages(shared, WRITERS_PAGES);
+}
+
+#define PIPE_BYTES 200   /* fits a pipe's buffer, so the write never blocks */
+#define FILL_BYTE  'P'
+#define PIPE_BYTE  'k'
+
+static void
+expect_bytes(const char *p, int n, char want, const char *who)
+{
+  for (int i = 0; i < n; i++)
+    if (p[i] != want)
+      FAIL("%s: byte %d is 0x%x, want 0x%x", who, i, (uchar)p[i], (uchar)want);
+}
+
+/* read() in the child writes into pages it shares with its parent, straddling two. */
+static void
+kernel_write_child(void)
+{
+  int fds[2];
+  char *p = grab_pages(2);
+  memset(p, FILL_BYTE, 2 * PGSIZE);
+  char *target = p + PGSIZE - PIPE_BYTES / 2;
+  make_pipe(fds);
+  memset(target, PIPE_BYTE, PIPE_BYTES);  /* borrow the pages to hold what we send */
+  if (write(fds[1], target, PIPE_BYTES) != PIPE_BYTES)
+    FAIL("write() to the pipe failed");
+  memset(target, FILL_BYTE, PIPE_BYTES);
+  int pid = fork_checked();
+  if (pid == 0) {
+    int n = read(fds[0], target, PIPE_BYTES);
+    if (n != PIPE_BYTES)
+      FAIL("child's read() into shared pages = %d, want %d", n, PIPE_BYTES);
+    expect_bytes(target, PIPE_BYTES, PIPE_BYTE, "child's pages after read()");
+    expect_bytes(p, target - p, FILL_BYTE, "child's pages before the target");
+    exit(0);
+  }
+  expect_status(reap(pid), 0, "child reading into shared pages");
+  expect_bytes(p, 2 * PGSIZE, FILL_BYTE, "parent's pages after the child's read()");
+  close(fds[0]);
+  close(fds[1]);
+  release_pages(p, 2);
+}
+
+static char *checked_pages;
+
+static void
+expect_fill_intact(void)
+{
+  expect_bytes(checked_pages, 2 * PGSIZE, FILL_BYTE, "child's pages after the parent's read()");
+}
+
+/* The same, the other way round: the parent's read() must not show through to the child. */
+static void
+kernel_write_parent(void)
+{
+  int fds[2], gate[2];
+  char *p = grab_pages(2);
+  checked_pages = p;
+  memset(p, FILL_BYTE, 2 * PGSIZE);
+  char *target = p + PGSIZE - PIPE_BYTES / 2;
+  make_pipe(fds);
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_fill_intact);
+  static char data[PIPE_BYTES];
+  memset(data, PIPE_BYTE, PIPE_BYTES);
+  if (write(fds[1], data, PIPE_BYTES) != PIPE_BYTES)
+    FAIL("write() to the pipe failed");
+  if (read(fds[0], target, PIPE_BYTES) != PIPE_BYTES)
+    FAIL("parent's read() into shared pages failed");
+  expect_bytes(target, PIPE_BYTES, PIPE_BYTE, "parent's pages after read()");
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child checking its pages");
+  close(fds[0]);
+  close(fds[1]);
+  release_pages(p, 2);
+}
+
+#define STORM_LEVELS 3
+#define STORM_FANOUT 3
+#define STORM_PAGES  16
+#define STORM_ROUNDS 3
+
+static char *storm_pages;
+
+/*
+ * One process of the storm: check what it inherited, write its own words,
+ * fork its children, write again while they run, and wait for them.
+ * Returns 0 if this whole subtree saw only what it should.
+ */
+static int
+storm(int level, uint64 inherited)
+{
+  long bad = wrong_word(storm_pages, STORM_PAGES, inherited);
+  if (bad >= 0) {
+    printf("%s: FAILED pid %d (level %d) inherited word %d = %p, want %p\n", test_name, getpid(),
+           level, (int)bad, (void *)((uint64 *)storm_pages)[bad], (void *)(inherited + bad));
+    return 1;
+  }
+  uint64 mine = tag_of(getpid(), 1);
+  fill_words(storm_pages, STORM_PAGES, mine);
+  int failed = 0;
+  int kids = 0;
+  for (int i = 0; level < STORM_LEVELS && i < STORM_FANOUT; i++) {
+    int pid = fork();
+    if (pid == 0)
+      exit(storm(level + 1, mine));
+    if (pid < 0)
+      failed = 1;
+    else
+      kids++;
+  }
+  uint64 later = tag_of(getpid(), 2);
+  fill_words(storm_pages, STORM_PAGES, later);
+  for (int i = 0; i < kids; i++) {
+    int status = 0;
+    if (wait(&status) < 0 || status != 0)
+      failed = 1;
+  }
+  bad = wrong_word(storm_pages, STORM_PAGES, later);
+  if (bad >= 0) {
+    printf("%s: FAILED pid %d (level %d) word %d = %p after its children ran, want %p\n",
+           test_name, getpid(), level, (int)bad, (void *)((uint64 *)storm_pages)[bad],
+           (void *)(later + bad));
+    failed = 1;
+  }
+  return failed;
+}
+
+/* fork/fork/fork with everyone writing the shared pages at once, to shake out refcount races. */
+static void
+fork_storm(void)
+{
+  storm_pages = grab_pages(STORM_PAGES);
+  for (int round = 1; round <= STORM_ROUNDS; round++) {
+    uint64 start = tag_of(getpid(), 0);
+    fill_words(storm_pages, STORM_PAGES, start);
+    if (storm(0, start) != 0)
+      FAIL("round %d: some process saw the wrong data or exited badly (see above)", round);
+  }
+  release_pages(storm_pages, STORM_PAGES);
+}
+
+#define COUNTED_PAGES 8
+
+static void
+expect_delta(const char *counter, uint64 before, uint64 after, int want)
+{
+  if ((long)(after - before) != want)
+    FAIL("%s went from %d to %d, want an increase of %d", counter, (int)before, (int)after, want);
+}
+
+/* The child is gone, so our writes find each page unshared and keep it. */
+static void
+cow_reuse(void)
+{
+  struct vmstat before, after;
+  char *p = grab_pages(COUNTED_PAGES);
+  tag_pages(p, COUNTED_PAGES, 1);
+  int pid = fork_checked();
+  if (pid == 0)
+    exit(0);
+  expect_status(reap(pid), 0, "child");
+  /* our own writes: the stack page holding the counters must not fault in between */
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  tag_pages(p, COUNTED_PAGES, 2);
+  my_counters(&after);
+  expect_delta("cow_reuses", before.cow_reuses, after.cow_reuses, COUNTED_PAGES);
+  expect_delta("cow_copies", before.cow_copies, after.cow_copies, 0);
+  expect_delta("cow_faults", before.cow_faults, after.cow_faults, COUNTED_PAGES);
+  release_pages(p, COUNTED_PAGES);
+}
+
+static char *copied_pages;
+
+static void
+expect_original_tags(void)
+{
+  for (int i = 0; i < COUNTED_PAGES; i++)
+    expect_page_tag(copied_pages, i, 1, "child after the parent wrote");
+}
+
+/* The child still shares the pages, so each parent write copies exactly one page. */
+static void
+cow_copy(void)
+{
+  struct vmstat before, after;
+  int gate[2];
+  copied_pages = grab_pages(COUNTED_PAGES);
+  tag_pages(copied_pages, COUNTED_PAGES, 1);
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_original_tags);
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  tag_pages(copied_pages, COUNTED_PAGES, 2);
+  my_counters(&after);
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child checking its copy");
+  expect_delta("cow_copies", before.cow_copies, after.cow_copies, COUNTED_PAGES);
+  expect_delta("cow_reuses", before.cow_reuses, after.cow_reuses, 0);
+  expect_delta("cow_faults", before.cow_faults, after.cow_faults, COUNTED_PAGES);
+  release_pages(copied_pages, COUNTED_PAGES);
+}
+
+#define OOM_SHARED_PAGES 512
+#define OOM_EAT_CHUNK    (16 * PGSIZE)
+
+/* With memory gone, the child's copy-on-write faults cannot be served: only it dies. */
+static void
+oom_kills_writer(void)
+{
+  int ready[2], gate[2];
+  char *p = grab_pages(OOM_SHARED_PAGES);
+  tag_pages(p, OOM_SHARED_PAGES, 3);
+  claim_image_pages();
+  make_pipe(ready);
+  make_pipe(gate);
+  int pid = fork_checked();
+  if (pid == 0) {
+    char c = 'r';
+    close(ready[0]);
+    close(gate[1]);
+    write(ready[1], &c, 1);   /* our stack is our own by now */
+    read(gate[0], &c, 1);
+    for (int i = 0; i < OOM_SHARED_PAGES; i++)
+      p[(uint64)i * PGSIZE] = c;
+    exit(0);
+  }
+  char c;
+  close(ready[1]);
+  close(gate[0]);
+  if (read(ready[0], &c, 1) != 1)
+    FAIL("child did not report ready");
+  int eaten = 0;
+  while (sbrk(OOM_EAT_CHUNK) != SBRK_ERROR)
+    eaten += OOM_EAT_CHUNK;
+  int left = freepages();
+  close(gate[1]);
+  int status = reap(pid);
+  sbrk(-eaten);
+  if (left >= OOM_SHARED_PAGES)
+    FAIL("%d pages still free after eating memory, want fewer than %d", left, OOM_SHARED_PAGES);
+  expect_status(status, KILLED, "child writing shared pages with no memory left");
+  for (int i = 0; i < OOM_SHARED_PAGES; i++)
+    expect_page_tag(p, i, 3, "parent after its child was killed");
+  release_pages(p, OOM_SHARED_PAGES);
+  close(ready[0]);
+}
+
+static void
+store_to_text(void)
+{
+  *(volatile char *)(uint64)main = 0;
+}
+
+/* Sharing must not make text writable: a child's store to it is fatal. */
+static void
+text_readonly_in_child(void)
+{
+  static char saved[16];
+  memmove(saved, (char *)main, sizeof(saved));
+  int pid = fork_checked();
+  if (pid == 0) {
+    store_to_text();
+    exit(0);
+  }
+  expect_status(reap(pid), KILLED, "child storing to program text");
+  if (memcmp(saved, (char *)main, sizeof(saved)) != 0)
+    FAIL("program text changed by a child's store");
+}
+
+#define NOCOPY_PAGES     1000
+#define NOCOPY_MAX_PAGES 20   /* page tables, trapframe, the odd stack copy */
+
+/* fork() itself copies no user pages. */
+static void
+fork_copies_nothing(void)
+{
+  int gate[2];
+  char *p = grab_pages(NOCOPY_PAGES);
+  tag_pages(p, NOCOPY_PAGES, 4);
+  make_pipe(gate);
+  int before = freepages();
+  int pid = fork_waiting_child(gate, 0);
+  int after = freepages();
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child");
+  if (before - after >= NOCOPY_MAX_PAGES)
+    FAIL("fork() of a process with %d heap pages used %d pages, want fewer than %d",
+         NOCOPY_PAGES, before - after, NOCOPY_MAX_PAGES);
+  release_pages(p, NOCOPY_PAGES);
+}
+
+#define SHARED_PAGES 256
+
+/* vmstat's cow_shared counts pages mapped by two processes, and only while they are. */
+static void
+shared_counter(void)
+{
+  struct vmstat sys, child, after;
+  int gate[2];
+  char *p = grab_pages(SHARED_PAGES);
+  tag_pages(p, SHARED_PAGES, 5);
+  make_pipe(gate);
+  memset(&sys, 0, sizeof(sys));
+  memset(&child, 0, sizeof(child));
+  memset(&after, 0, sizeof(after));
+  if (vmstat(0, &sys) < 0)
+    FAIL("vmstat(0) failed");
+  uint64 base = sys.cow_shared;
+  int pid = fork_waiting_child(gate, 0);
+  if (vmstat(0, &sys) < 0 || vmstat(pid, &child) < 0)
+    FAIL("vmstat() failed while the child lives");
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child");
+  if (vmstat(0, &after) < 0)
+    FAIL("vmstat(0) failed");
+  if (sys.cow_shared < base + SHARED_PAGES)
+    FAIL("system cow_shared %d with a child sharing %d pages, want at least %d",
+         (int)sys.cow_shared, SHARED_PAGES, (int)base + SHARED_PAGES);
+  if (child.cow_shared < SHARED_PAGES)
+    FAIL("child's cow_shared %d, want at least %d", (int)child.cow_shared, SHARED_PAGES);
+  if (after.cow_shared != base)
+    FAIL("system cow_shared %d once the child was gone, want %d as before", (int)after.cow_shared, (int)base);
+  release_pages(p, SHARED_PAGES);
+}
+
+/* ================= the runner ================= */
+
+struct test {
+  const char *name;
+  void (*run)(void);
+};
+
+static const struct test tests[] = {
+  { "big_fork", big_fork },
+  { "three_writers", three_writers },
+  { "kernel_write_child", kernel_write_child },
+  { "kernel_write_parent", kernel_write_parent },
+  { "fork_storm", fork_storm },
+  { "cow_reuse", cow_reuse },
+  { "cow_copy", cow_copy },
+  { "oom_kills_writer", oom_kills_writer },
+  { "text_readonly_in_child", text_readonly_in_child },
+  { "fork_copies_nothing", fork_copies_nothing },
+  { "shared_counter", shared_counter },
+};
+
+#define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
+
+/* Runs t in a child; returns only if it passed and every page came back. */
+static void
+run_test(const struct test *t)
+{
+  int before = freepages();
+  int pid = fork();
+  if (pid < 0) {
+    printf("%s: FAILED fork() of the test process failed\n", t->name);
+    exit(1);
+  }
+  if (pid == 0) {
+    test_name = t->name;
+    t->run();
+    exit(0);
+  }
+  int status = 0;
+  if (wait(&status) != pid) {
+    printf("%s: FAILED wait() for the test process failed\n", t->name);
+    exit(1);
+  }
+  if (status == KILLED) {
+    printf("%s: FAILED the test process was killed (exit status -1)\n", t->name);
+    exit(1);
+  }
+  if (status != 0)
+    exit(1);                   /* the test said why */
+  int after = freepages();
+  if (after != before) {
+    printf("%s: FAILED free pages: %d before the test, %d after\n", t->name, before, after);
+    exit(1);
+  }
+  printf("%s: ok\n", t->name);
+}
+
+int
+main(int argc, char *argv[])
+{
+  int on_stack;
+
+  stack_page = PGROUNDDOWN((uint64)&on_stack);
+  heap_start = (uint64)sbrk(0);
+  for (int i = 1; i < argc; i++) {
+    int found = 0;
+    for (int k = 0; k < NTESTS; k++)
+      if (strcmp(argv[i], tests[k].name) == 0)
+        found = 1;
+    if (!found) {
+      fprintf(2, "usage: cowtest [NAME...]; no test named %s\n", argv[i]);
+      exit(1);
+    }
+  }
+  for (int k = 0; k < NTESTS; k++) {
+    int wanted = (argc == 1);
+    for (int i = 1; i < argc; i++)
+      if (strcmp(argv[i], tests[k].name) == 0)
+        wanted = 1;
+    if (wanted)
+      run_test(&tests[k]);
+  }
+  printf("ALL COW TESTS PASSED\n");
+  exit(0);
+}

@@ -1,0 +1,2781 @@
+/*
+ * usertests.c: the kernel's own test suite, run from the shell. Each test checks
+ * one behaviour of the system-call interface, memory, processes or the file system.
+ *
+ *   usertests          every test        usertests -q   skip the slow ones
+ *   usertests NAME...  just those        usertests -l   list the names
+ *
+ * Every test runs in a child process: exit status 0 is a pass, anything else
+ * (a failed check, or being killed by the kernel) a failure. A test that wants
+ * to see the kernel kill something forks a grandchild for it to kill. Around
+ * each test, and around the whole run, the runner compares free pages, blocks
+ * and inodes: anything a test leaves behind fails it.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/syscall.h"
+#include "kernel/fs.h"
+#include "kernel/fcntl.h"
+#include "kernel/stat.h"
+#include "kernel/vm.h"
+#include "kernel/vmstat.h"
+#include "user/user.h"
+
+int main(int argc, char *argv[]);
+
+/* ================= limits, statuses and sizes ================= */
+
+#define KILLED        (-1)     /* exit status of a process the kernel killed */
+#define EXEC_FAILED   97       /* exit status of a child whose exec() returned */
+#define MIB           (1024 * 1024)
+#define PAGES_PER_MIB (MIB / PGSIZE)
+#define MAX_SCRATCH   16       /* files a test may ask to have removed if it fails */
+#define REAP_TICKS    500      /* how long we let init take to reap an orphan */
+#define BUF_SIZE      (8 * 1024)
+#define NO_SUCH_PID   1000000  /* far beyond any pid a test run hands out */
+#define HUGE_SBRK     0x7fffffff
+#define LONG_PAUSE    1000000  /* ticks: only a kill ends it */
+
+/* bits 39..63 of an address: a careless page-table walk ignores them */
+#define ABOVE_SV39    0xffffff8000000000UL
+#define SV39_ALIAS    (1UL << 39)
+
+/* Scratch space for tests. The user stack is a single page, so big buffers live here. */
+static char buf[BUF_SIZE];
+static char buf2[BUF_SIZE];
+
+/* Where things are in our own address space, found by main(). */
+static uint64 stack_page;     /* the (top) user stack page */
+static uint64 heap_start;     /* the break when usertests started */
+
+/* ================= reporting and cleaning up after a failure ================= */
+
+static const char *test_name = "?";
+static int test_pid;                     /* the test's own process, not its children */
+static int victims[NPROC];               /* processes to kill if the test fails */
+static int nvictims;
+static const char *scratch[MAX_SCRATCH]; /* paths to remove if the test fails */
+static int nscratch;
+static void (*cleanup_hook)(void);       /* extra clean-up for tests with many files */
+
+static void __attribute__((noreturn))
+finish_failed(void)
+{
+  if (getpid() == test_pid) {
+    for (int i = 0; i < nvictims; i++)
+      kill(victims[i]);
+    chdir("/");
+    if (cleanup_hook)
+      cleanup_hook();
+    for (int i = nscratch - 1; i >= 0; i--)   /* newest first: files before their directory */
+      unlink(scratch[i]);
+  }
+  exit(1);
+}
+
+/* Report a failed check ("what we did = what we saw, want what we expected") and fail. */
+#define FAIL(...)                                                  \
+  do {                                                             \
+    printf("  %s: ", test_name);                                   \
+    printf(__VA_ARGS__);                                           \
+    printf("\n");                                                  \
+    finish_failed();                                               \
+  } while (0)
+
+static void
+expect_eq(int seen, int want, const char *what)
+{
+  if (seen != want)
+    FAIL("%s = %d, want %d", what, seen, want);
+}
+
+static void
+expect_ok(int seen, const char *what)
+{
+  if (seen < 0)
+    FAIL("%s = %d, want success", what, seen);
+}
+
+static void
+remember_path(const char *path)
+{
+  if (nscratch < MAX_SCRATCH)
+    scratch[nscratch++] = path;
+}
+
+static void
+remember_victim(int pid)
+{
+  if (nvictims < NPROC)
+    victims[nvictims++] = pid;
+}
+
+/* ================= processes ================= */
+
+static int
+fork_checked(void)
+{
+  int pid = fork();
+  if (pid < 0)
+    FAIL("fork() = %d, want a pid", pid);
+  return pid;
+}
+
+/* A child that runs body(arg) and exits 0 if body returns. */
+static int
+spawn(void (*body)(uint64), uint64 arg)
+{
+  int pid = fork_checked();
+  if (pid == 0) {
+    body(arg);
+    exit(0);
+  }
+  return pid;
+}
+
+/* Wait for pid, which must be our only child; its exit status. */
+static int
+reap(int pid)
+{
+  int status = 0;
+  int got = wait(&status);
+  if (got != pid)
+    FAIL("wait() = %d, want child %d", got, pid);
+  return status;
+}
+
+static void
+expect_killed(void (*body)(uint64), uint64 arg, const char *what)
+{
+  int status = reap(spawn(body, arg));
+  if (status != KILLED)
+    FAIL("%s: child's exit status %d, want -1 (killed by the kernel)", what, status);
+}
+
+static void
+make_pipe(int fds[2])
+{
+  if (pipe(fds) < 0)
+    FAIL("pipe() failed, want success");
+}
+
+/* ================= memory ================= */
+
+static uint64
+guard_page(void)
+{
+  return stack_page - USERSTACK * PGSIZE;
+}
+
+static uint64
+current_break(void)
+{
+  return (uint64)sbrk(0);
+}
+
+/* n fresh pages at the top of the heap; the break ends right after them. */
+static char *
+heap_pages(int n)
+{
+  uint64 old = current_break();
+  if (sbrk(PGROUNDUP(old) - old) == SBRK_ERROR)
+    FAIL("sbrk() to align the break failed");
+  char *p = sbrk(n * PGSIZE);
+  if (p == SBRK_ERROR)
+    FAIL("sbrk(%d pages) failed, want the old break", n);
+  return p;
+}
+
+static uchar
+pattern_byte(uint64 i)
+{
+  return (uchar)(i * 31 + (i >> 8) + 7);
+}
+
+static void
+fill_pattern(char *dst, int n, uint64 start)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = pattern_byte(start + i);
+}
+
+/* Offset of the first byte that breaks the pattern, or -1. */
+static int
+pattern_mismatch(const char *p, int n, uint64 start)
+{
+  for (int i = 0; i < n; i++)
+    if ((uchar)p[i] != pattern_byte(start + i))
+      return i;
+  return -1;
+}
+
+static void
+expect_pattern(const char *p, int n, uint64 start, const char *what)
+{
+  int at = pattern_mismatch(p, n, start);
+  if (at >= 0)
+    FAIL("%s: byte %d is 0x%x, want 0x%x", what, at, (uchar)p[at], pattern_byte(start + at));
+}
+
+static volatile char sink_byte;
+
+static void
+load_from(uint64 va)
+{
+  sink_byte = *(volatile char *)va;
+}
+
+static void
+store_to(uint64 va)
+{
+  *(volatile char *)va = 1;
+}
+
+/*
+ * Make our program image and stack private before memory runs out: a page we
+ * still share copy-on-write with the runner needs a fresh page on our next
+ * write, and with none left the kernel would (rightly) kill us. The kernel does
+ * the writing: read() of a byte we just put into a pipe stores the same byte
+ * back, and fails harmlessly on read-only text, where the data pages end.
+ */
+static void
+claim_image_pages(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  for (uint64 va = guard_page() + PGSIZE; va < heap_start; va += PGSIZE) {
+    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
+      FAIL("could not claim stack page %p", (void *)va);
+  }
+  for (uint64 va = guard_page() - PGSIZE; va > 0; va -= PGSIZE) {
+    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
+      break;
+  }
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/* Grow the heap until sbrk fails, a MiB and then a page at a time; bytes taken. */
+static int
+eat_all_memory(void)
+{
+  int taken = 0;
+  while (sbrk(MIB) != SBRK_ERROR)
+    taken += MIB;
+  while (sbrk(PGSIZE) != SBRK_ERROR)
+    taken += PGSIZE;
+  return taken;
+}
+
+/* ================= files ================= */
+
+static int
+open_checked(const char *path, int mode)
+{
+  int fd = open(path, mode);
+  if (fd < 0)
+    FAIL("open(\"%s\", 0x%x) = %d, want a file descriptor", path, mode, fd);
+  return fd;
+}
+
+static void
+write_checked(int fd, const void *data, int n)
+{
+  int r = write(fd, data, n);
+  if (r != n)
+    FAIL("write(fd %d, %d bytes) = %d, want %d", fd, n, r, n);
+}
+
+static void
+read_checked(int fd, void *dst, int n)
+{
+  int r = read(fd, dst, n);
+  if (r != n)
+    FAIL("read(fd %d, %d bytes) = %d, want %d", fd, n, r, n);
+}
+
+/* Create (or truncate) path holding n bytes of data; it is removed if the test fails. */
+static void
+make_file(const char *path, const void *data, int n)
+{
+  remember_path(path);
+  int fd = open_checked(path, O_CREATE | O_WRONLY | O_TRUNC);
+  write_checked(fd, data, n);
+  close(fd);
+}
+
+static void
+make_dir(const char *path)
+{
+  remember_path(path);
+  if (mkdir(path) < 0)
+    FAIL("mkdir(\"%s\") failed, want success", path);
+}
+
+static void
+remove_path(const char *path)
+{
+  if (unlink(path) < 0)
+    FAIL("unlink(\"%s\") failed, want success", path);
+}
+
+static struct stat
+stat_checked(const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) < 0)
+    FAIL("stat(\"%s\") failed, want success", path);
+  return st;
+}
+
+static void
+expect_absent(const char *path)
+{
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0)
+    FAIL("open(\"%s\") = %d, want -1: the file should not exist", path, fd);
+}
+
+/* prefix followed by the decimal digits of n, in dst. */
+static char *
+numbered(char *dst, const char *prefix, int n)
+{
+  char digits[12];
+  int len = 0;
+  strcpy(dst, prefix);
+  do {
+    digits[len++] = '0' + n % 10;
+    n /= 10;
+  } while (n > 0);
+  char *p = dst + strlen(dst);
+  while (len > 0)
+    *p++ = digits[--len];
+  *p = '\0';
+  return dst;
+}
+
+/* ================= bad addresses ================= */
+
+#define BAD_LOAD   1   /* the kernel must refuse to read from it */
+#define BAD_STORE  2   /* the kernel must refuse to write to it */
+#define BAD_BOTH   (BAD_LOAD | BAD_STORE)
+#define BAD_LEN    16  /* bytes we ask the kernel to move */
+#define MAX_BAD    16
+
+struct bad_addr {
+  const char *label;
+  uint64 va;
+  int how;
+};
+
+#define ALIAS_TEXT "reachable only by its own address"
+
+static char alias_target[] = ALIAS_TEXT;
+
+/* The addresses a syscall must reject for the given direction; their count. */
+static int
+bad_addresses(int how, struct bad_addr *out)
+{
+  uint64 brk = PGROUNDUP(current_break());
+  struct bad_addr all[] = {
+    { "null (text)", 0, BAD_STORE },
+    { "program text", (uint64)main, BAD_STORE },
+    { "KERNBASE", KERNBASE, BAD_BOTH },
+    { "KERNBASE + 1 MiB", KERNBASE + MIB, BAD_BOTH },
+    { "last byte of RAM", PHYSTOP - 1, BAD_BOTH },
+    { "TRAPFRAME", TRAPFRAME, BAD_BOTH },
+    { "TRAMPOLINE", TRAMPOLINE, BAD_BOTH },
+    { "MAXVA - 1", MAXVA - 1, BAD_BOTH },
+    { "MAXVA", MAXVA, BAD_BOTH },
+    { "all ones", ~0UL, BAD_BOTH },
+    { "stack guard page", guard_page(), BAD_BOTH },
+    { "the break", brk, BAD_BOTH },
+    { "break + 1 MiB", brk + MIB, BAD_BOTH },
+    { "data + 2^39", (uint64)alias_target + SV39_ALIAS, BAD_BOTH },
+    { "data, sign-extended", (uint64)alias_target | ABOVE_SV39, BAD_BOTH },
+  };
+  int n = 0;
+  for (int i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    if (all[i].how & how)
+      out[n++] = all[i];
+  return n;
+}
+
+static struct bad_addr bad[MAX_BAD];
+
+static void
+expect_alias_target_intact(void)
+{
+  if (strcmp(alias_target, ALIAS_TEXT) != 0)
+    FAIL("a write through an aliasing address changed our data to \"%s\"", alias_target);
+}
+
+/* ================= tests: bad pointers ================= */
+
+static void
+read_bad_buffers(void)
+{
+  fill_pattern(buf, BAD_LEN, 0);
+  make_file("ut_rb", buf, BAD_LEN);
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    int fd = open_checked("ut_rb", O_RDONLY);
+    int r = read(fd, (void *)bad[i].va, BAD_LEN);
+    close(fd);
+    if (r != -1)
+      FAIL("read(file, %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, BAD_LEN, r);
+  }
+  expect_alias_target_intact();
+  remove_path("ut_rb");
+}
+
+static void
+read_into_text_unchanged(void)
+{
+  char *text = (char *)main;
+  memmove(buf2, text, BAD_LEN);
+  for (int i = 0; i < BAD_LEN; i++)
+    buf[i] = ~buf2[i];
+  make_file("ut_rt", buf, BAD_LEN);
+  int fd = open_checked("ut_rt", O_RDONLY);
+  int r = read(fd, text, BAD_LEN);
+  close(fd);
+  expect_eq(r, -1, "read(file, address of main, 16)");
+  if (memcmp(text, buf2, BAD_LEN) != 0)
+    FAIL("read() into program text changed the text");
+  remove_path("ut_rt");
+}
+
+static void
+write_bad_buffers(void)
+{
+  int n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    remember_path("ut_wb");
+    int fd = open_checked("ut_wb", O_CREATE | O_WRONLY | O_TRUNC);
+    int r = write(fd, (void *)bad[i].va, BAD_LEN);
+    close(fd);
+    if (r != -1)
+      FAIL("write(file, %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, BAD_LEN, r);
+  }
+  expect_eq(stat_checked("ut_wb").size, 0, "size of a file only written from bad addresses");
+  remove_path("ut_wb");
+}
+
+static void
+pipe_bad_buffers(void)
+{
+  int fds[2];
+  int n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    make_pipe(fds);
+    int r = write(fds[1], (void *)bad[i].va, BAD_LEN);
+    close(fds[0]);
+    close(fds[1]);
+    if (r != -1)
+      FAIL("write(pipe, %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, BAD_LEN, r);
+  }
+  n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    make_pipe(fds);
+    write_checked(fds[1], buf, BAD_LEN);
+    int r = read(fds[0], (void *)bad[i].va, BAD_LEN);
+    close(fds[0]);
+    close(fds[1]);
+    if (r != -1)
+      FAIL("read(pipe, %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, BAD_LEN, r);
+  }
+  expect_alias_target_intact();
+}
+
+static void
+console_bad_buffers(void)
+{
+  int n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    int r = write(1, (void *)bad[i].va, BAD_LEN);
+    if (r != -1)
+      FAIL("write(console, %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, BAD_LEN, r);
+  }
+}
+
+/* The lowest free descriptor: what the next open() or pipe() would return. */
+static int
+lowest_free_fd(void)
+{
+  int fd = dup(0);
+  if (fd < 0)
+    FAIL("dup(0) failed");
+  close(fd);
+  return fd;
+}
+
+static void
+pipe_bad_array(void)
+{
+  int n = bad_addresses(BAD_STORE, bad);
+  int free_fd = lowest_free_fd();
+  for (int i = 0; i < n; i++) {
+    int r = pipe((int *)bad[i].va);
+    if (r != -1)
+      FAIL("pipe(%s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+    if (lowest_free_fd() != free_fd)
+      FAIL("pipe(%s) failed but left descriptor %d open", bad[i].label, free_fd);
+  }
+  expect_alias_target_intact();
+}
+
+static void
+fstat_bad_buffer(void)
+{
+  int n = bad_addresses(BAD_STORE, bad);
+  int fd = open_checked("/", O_RDONLY);
+  for (int i = 0; i < n; i++) {
+    int r = fstat(fd, (struct stat *)bad[i].va);
+    if (r != -1)
+      FAIL("fstat(fd, %s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+  close(fd);
+  expect_alias_target_intact();
+}
+
+/*
+ * wait() with a status pointer it cannot write returns -1. Whether the child
+ * was reaped anyway is the kernel's choice; either way a second wait() must
+ * account for it, and nothing may leak.
+ */
+static void
+wait_bad_status(void)
+{
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    if (bad[i].va == 0)
+      continue;            /* wait(0) legitimately means "status not wanted" */
+    int pid = fork_checked();
+    if (pid == 0)
+      exit(7);
+    int r = wait((int *)bad[i].va);
+    if (r != -1)
+      FAIL("wait(%s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+    int again = wait(0);
+    if (again != pid && again != -1)
+      FAIL("wait(0) after a failed wait = %d, want %d (or -1 if already reaped)", again, pid);
+  }
+  expect_eq(wait(0), -1, "wait(0) with no children left");
+  expect_alias_target_intact();
+}
+
+static void
+vmstat_bad_buffer(void)
+{
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    int r = vmstat(0, (struct vmstat *)bad[i].va);
+    if (r != -1)
+      FAIL("vmstat(0, %s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+    r = vmstat(getpid(), (struct vmstat *)bad[i].va);
+    if (r != -1)
+      FAIL("vmstat(getpid(), %s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+  expect_alias_target_intact();
+}
+
+static void
+vmstat_bad_pid(void)
+{
+  struct vmstat st;
+  expect_eq(vmstat(-1, &st), -1, "vmstat(-1, &st)");
+  expect_eq(vmstat(NO_SUCH_PID, &st), -1, "vmstat(no such pid, &st)");
+}
+
+static void
+fsstat_bad_buffer(void)
+{
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    int r = fsstat((struct fsstat *)bad[i].va);
+    if (r != -1)
+      FAIL("fsstat(%s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+  expect_alias_target_intact();
+}
+
+/* Calls one path-taking syscall with every unreadable path pointer. */
+static void
+reject_bad_paths(const char *call, int (*attempt)(const char *path))
+{
+  int n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    int r = attempt((const char *)bad[i].va);
+    if (r != -1)
+      FAIL("%s with path = %s %p returned %d, want -1", call, bad[i].label, (void *)bad[i].va, r);
+  }
+}
+
+static int try_open(const char *path) { return open(path, O_RDONLY); }
+static int try_create(const char *path) { return open(path, O_CREATE | O_RDWR); }
+static int try_mkdir(const char *path) { return mkdir(path); }
+static int try_chdir(const char *path) { return chdir(path); }
+static int try_unlink(const char *path) { return unlink(path); }
+static int try_mknod(const char *path) { return mknod(path, 1, 1); }
+static int try_link_from(const char *path) { return link(path, "ut_lnk"); }
+static int try_link_to(const char *path) { return link("ut_lsrc", path); }
+
+static char *echo_argv[] = { "echo", "hi", 0 };
+static int try_exec(const char *path) { return exec(path, echo_argv); }
+
+static void open_bad_path(void) { reject_bad_paths("open", try_open); reject_bad_paths("open O_CREATE", try_create); }
+static void mkdir_bad_path(void) { reject_bad_paths("mkdir", try_mkdir); }
+static void chdir_bad_path(void) { reject_bad_paths("chdir", try_chdir); }
+static void unlink_bad_path(void) { reject_bad_paths("unlink", try_unlink); }
+static void mknod_bad_path(void) { reject_bad_paths("mknod", try_mknod); }
+static void exec_bad_path(void) { reject_bad_paths("exec", try_exec); }
+
+static void
+link_bad_paths(void)
+{
+  make_file("ut_lsrc", "x", 1);
+  reject_bad_paths("link(path, \"ut_lnk\")", try_link_from);
+  reject_bad_paths("link(\"ut_lsrc\", path)", try_link_to);
+  expect_absent("ut_lnk");
+  expect_eq(stat_checked("ut_lsrc").nlink, 1, "nlink of ut_lsrc after failed links");
+  remove_path("ut_lsrc");
+}
+
+static void
+exec_bad_argv(void)
+{
+  static char *args[3];
+  int n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    int r = exec("/echo", (char **)bad[i].va);
+    if (r != -1)
+      FAIL("exec(\"/echo\", argv = %s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+    args[0] = "echo";
+    args[1] = (char *)bad[i].va;
+    args[2] = 0;
+    r = exec("/echo", args);
+    if (r != -1)
+      FAIL("exec(\"/echo\", argv[1] = %s %p) = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+}
+
+/* An argv array with no terminating 0 before the end of our memory. */
+static void
+exec_unterminated_argv(void)
+{
+  enum { ENTRIES = 4 };
+  char *end = heap_pages(1) + PGSIZE;
+  char **argv = (char **)(end - ENTRIES * sizeof(char *));
+  for (int i = 0; i < ENTRIES; i++)
+    argv[i] = "echo";
+  expect_eq(exec("/echo", argv), -1, "exec with an argv running into unmapped memory");
+}
+
+/* ================= tests: bad file descriptors ================= */
+
+#define NBAD_FDS 6
+
+static int bad_fds[NBAD_FDS];
+
+static void
+collect_bad_fds(void)
+{
+  int closed = open_checked("/", O_RDONLY);
+  close(closed);
+  bad_fds[0] = -1;
+  bad_fds[1] = NOFILE;
+  bad_fds[2] = 1000;
+  bad_fds[3] = closed;
+  bad_fds[4] = NOFILE - 1;     /* in range but never opened */
+  bad_fds[5] = -NO_SUCH_PID;
+}
+
+static void
+read_bad_fds(void)
+{
+  collect_bad_fds();
+  for (int i = 0; i < NBAD_FDS; i++) {
+    int r = read(bad_fds[i], buf, 1);
+    if (r != -1)
+      FAIL("read(bad fd %d) = %d, want -1", bad_fds[i], r);
+  }
+}
+
+static void
+write_bad_fds(void)
+{
+  collect_bad_fds();
+  for (int i = 0; i < NBAD_FDS; i++) {
+    int r = write(bad_fds[i], "x", 1);
+    if (r != -1)
+      FAIL("write(bad fd %d) = %d, want -1", bad_fds[i], r);
+  }
+}
+
+static void
+close_bad_fds(void)
+{
+  collect_bad_fds();
+  for (int i = 0; i < NBAD_FDS; i++) {
+    int r = close(bad_fds[i]);
+    if (r != -1)
+      FAIL("close(bad fd %d) = %d, want -1", bad_fds[i], r);
+  }
+}
+
+static void
+fstat_bad_fds(void)
+{
+  struct stat st;
+  collect_bad_fds();
+  for (int i = 0; i < NBAD_FDS; i++) {
+    int r = fstat(bad_fds[i], &st);
+    if (r != -1)
+      FAIL("fstat(bad fd %d) = %d, want -1", bad_fds[i], r);
+  }
+}
+
+static void
+dup_bad_fds(void)
+{
+  collect_bad_fds();
+  for (int i = 0; i < NBAD_FDS; i++) {
+    int r = dup(bad_fds[i]);
+    if (r != -1)
+      FAIL("dup(bad fd %d) = %d, want -1", bad_fds[i], r);
+  }
+}
+
+static void
+fd_modes_enforced(void)
+{
+  make_file("ut_mode", "abc", 3);
+  int fd = open_checked("ut_mode", O_RDONLY);
+  expect_eq(write(fd, "x", 1), -1, "write() to an O_RDONLY descriptor");
+  close(fd);
+  fd = open_checked("ut_mode", O_WRONLY);
+  expect_eq(read(fd, buf, 1), -1, "read() from an O_WRONLY descriptor");
+  close(fd);
+  remove_path("ut_mode");
+}
+
+static void
+fd_table_full(void)
+{
+  static int fds[NOFILE];
+  int first = lowest_free_fd();
+  int n = 0;
+  for (;;) {
+    int fd = open("/", O_RDONLY);
+    if (fd < 0)
+      break;
+    if (n == NOFILE)
+      FAIL("opened more than NOFILE (%d) descriptors", NOFILE);
+    fds[n++] = fd;
+  }
+  expect_eq(n, NOFILE - first, "descriptors opened until open() failed");
+  expect_eq(dup(0), -1, "dup() with a full descriptor table");
+  int p[2];
+  expect_eq(pipe(p), -1, "pipe() with a full descriptor table");
+  for (int i = 0; i < n; i++)
+    close(fds[i]);
+  expect_eq(lowest_free_fd(), first, "lowest free descriptor after closing them all");
+}
+
+/* ================= tests: path and argument lengths ================= */
+
+#define LONG_PATH 200
+
+static char long_path[LONG_PATH + 1];
+
+static void
+fill_long_path(int len)
+{
+  memset(long_path, 'x', len);
+  long_path[len] = '\0';
+}
+
+static void
+overlong_paths(void)
+{
+  static const int lengths[] = { MAXPATH, LONG_PATH };
+  make_file("ut_lsrc", "x", 1);
+  for (int i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+    fill_long_path(lengths[i]);
+    int len = lengths[i];
+    if (open(long_path, O_CREATE | O_RDWR) != -1)
+      FAIL("open(O_CREATE) of a %d-byte path succeeded, want -1", len);
+    if (mkdir(long_path) != -1)
+      FAIL("mkdir of a %d-byte path succeeded, want -1", len);
+    if (chdir(long_path) != -1)
+      FAIL("chdir to a %d-byte path succeeded, want -1", len);
+    if (unlink(long_path) != -1)
+      FAIL("unlink of a %d-byte path succeeded, want -1", len);
+    if (mknod(long_path, 1, 1) != -1)
+      FAIL("mknod of a %d-byte path succeeded, want -1", len);
+    if (link("ut_lsrc", long_path) != -1)
+      FAIL("link to a %d-byte path succeeded, want -1", len);
+    if (link(long_path, "ut_lnk") != -1)
+      FAIL("link from a %d-byte path succeeded, want -1", len);
+    if (exec(long_path, echo_argv) != -1)
+      FAIL("exec of a %d-byte path returned, want -1", len);
+  }
+  /* nothing may have been created under a name cut down to DIRSIZ */
+  fill_long_path(DIRSIZ);
+  expect_absent(long_path);
+  expect_absent("ut_lnk");
+  remove_path("ut_lsrc");
+}
+
+/* "./././.../NAME" padded with slashes to exactly len bytes. */
+static void
+padded_path(char *dst, const char *name, int len)
+{
+  int pad = len - strlen(name);
+  int i = 0;
+  for (; i + 2 <= pad; i += 2) {
+    dst[i] = '.';
+    dst[i + 1] = '/';
+  }
+  for (; i < pad; i++)
+    dst[i] = '/';
+  strcpy(dst + pad, name);
+}
+
+static void
+longest_path_accepted(void)
+{
+  make_file("ut_pmax", "ok", 2);
+  padded_path(long_path, "ut_pmax", MAXPATH - 1);
+  int fd = open(long_path, O_RDONLY);
+  if (fd < 0)
+    FAIL("open() of a %d-byte path (MAXPATH - 1) = %d, want success", (int)strlen(long_path), fd);
+  close(fd);
+  padded_path(long_path, "ut_pmax", MAXPATH);
+  fd = open(long_path, O_RDONLY);
+  if (fd != -1)
+    FAIL("open() of a %d-byte path (MAXPATH) = %d, want -1", (int)strlen(long_path), fd);
+  remove_path("ut_pmax");
+}
+
+#define MANY_ARGS   MAXARG         /* argv entries, the program name included: the limit */
+#define LONG_ARG    1000
+
+static char *arg_list[MAXARG + 2];
+
+/*
+ * Runs path with argv, its standard output into a pipe; collects up to max
+ * bytes of output into out. Returns the child's exit status.
+ */
+static int
+run_captured(const char *path, char **argv, char *out, int max, int *outlen)
+{
+  int fds[2];
+  make_pipe(fds);
+  int pid = fork_checked();
+  if (pid == 0) {
+    close(1);
+    dup(fds[1]);
+    close(fds[0]);
+    close(fds[1]);
+    exec(path, argv);
+    exit(EXEC_FAILED);
+  }
+  close(fds[1]);
+  int len = 0;
+  int r;
+  while (len < max && (r = read(fds[0], out + len, max - len)) > 0)
+    len += r;
+  close(fds[0]);
+  *outlen = len;
+  return reap(pid);
+}
+
+static void
+expect_output(const char *what, int status, const char *out, int len, const char *want)
+{
+  if (status != 0)
+    FAIL("%s: exit status %d, want 0", what, status);
+  if (len != strlen(want) || memcmp(out, want, len) != 0)
+    FAIL("%s: printed %d bytes, want %d (\"%s\"...)", what, len, (int)strlen(want), want);
+}
+
+static void
+exec_many_args(void)
+{
+  static char words[MANY_ARGS][4];
+  char *expected = buf2;
+  expected[0] = '\0';
+  arg_list[0] = "echo";
+  for (int i = 1; i < MANY_ARGS; i++) {
+    numbered(words[i], "a", i);
+    arg_list[i] = words[i];
+    strcpy(expected + strlen(expected), words[i]);
+    strcpy(expected + strlen(expected), i + 1 < MANY_ARGS ? " " : "\n");
+  }
+  arg_list[MANY_ARGS] = 0;
+  int len;
+  int status = run_captured("/echo", arg_list, buf, BUF_SIZE, &len);
+  expect_output("echo with MAXARG arguments", status, buf, len, expected);
+}
+
+static void
+exec_long_arg(void)
+{
+  char *arg = buf2;
+  memset(arg, 'y', LONG_ARG);
+  arg[LONG_ARG] = '\0';
+  arg_list[0] = "echo";
+  arg_list[1] = arg;
+  arg_list[2] = 0;
+  int len;
+  int status = run_captured("/echo", arg_list, buf, BUF_SIZE, &len);
+  arg[LONG_ARG] = '\n';
+  arg[LONG_ARG + 1] = '\0';
+  expect_output("echo with a 1000-byte argument", status, buf, len, arg);
+}
+
+static void
+exec_too_many_args(void)
+{
+  for (int i = 0; i < MAXARG + 1; i++)
+    arg_list[i] = "z";
+  arg_list[MAXARG + 1] = 0;
+  expect_eq(exec("/echo", arg_list), -1, "exec with MAXARG + 1 arguments");
+}
+
+static void
+exec_arg_too_long(void)
+{
+  char *arg = heap_pages(2);
+  memset(arg, 'w', PGSIZE);
+  arg[PGSIZE] = '\0';
+  arg_list[0] = "echo";
+  arg_list[1] = arg;
+  arg_list[2] = 0;
+  expect_eq(exec("/echo", arg_list), -1, "exec with a PGSIZE-byte argument");
+}
+
+/* Each argument is fine on its own, but together they cannot fit the stack. */
+static void
+exec_args_overflow_stack(void)
+{
+  int count = USERSTACK * PGSIZE / LONG_ARG + 2;
+  char *arg = buf2;
+  memset(arg, 'v', LONG_ARG);
+  arg[LONG_ARG] = '\0';
+  arg_list[0] = "echo";
+  for (int i = 1; i <= count; i++)
+    arg_list[i] = arg;
+  arg_list[count + 1] = 0;
+  expect_eq(exec("/echo", arg_list), -1, "exec with arguments larger than the user stack");
+}
+
+static void
+exec_missing_file(void)
+{
+  expect_eq(exec("/no-such-program", echo_argv), -1, "exec(\"/no-such-program\")");
+  expect_eq(exec("", echo_argv), -1, "exec(\"\")");
+  expect_eq(exec("/", echo_argv), -1, "exec(\"/\") (a directory)");
+}
+
+/* ================= tests: copies at page boundaries ================= */
+
+#define EDGE_LEN 100
+
+/*
+ * A copy that runs from mapped into unmapped memory must not go past the
+ * mapped part. -1 is the expected answer; a kernel that moves data in chunks
+ * may instead report the short count it did move, never more than the mapped
+ * bytes, and when nothing at all was mapped, only -1 will do.
+ */
+static void
+expect_failed_or_short(int r, int mapped, const char *what)
+{
+  if (r == -1)
+    return;
+  if (mapped == 0 || r < 0 || r > mapped)
+    FAIL("%s = %d, want -1 (or a short count of at most the %d mapped bytes)", what, r, mapped);
+}
+
+/* What write() just stored in fd's file must be the first n bytes at src. */
+static void
+expect_file_prefix(const char *path, const char *src, int n)
+{
+  int fd = open_checked(path, O_RDONLY);
+  int got = read(fd, buf2, BUF_SIZE);
+  close(fd);
+  if (got != n || memcmp(buf2, src, n) != 0)
+    FAIL("%s holds %d bytes after a short write, want the %d bytes that were mapped", path, got, n);
+}
+
+static void
+copy_to_page_end(void)
+{
+  char *end = heap_pages(2) + 2 * PGSIZE;
+  fill_pattern(buf, EDGE_LEN, 0);
+  make_file("ut_edge", buf, EDGE_LEN);
+  int fd = open_checked("ut_edge", O_RDONLY);
+  expect_eq(read(fd, end - EDGE_LEN, EDGE_LEN), EDGE_LEN, "read() into the last bytes of the heap");
+  close(fd);
+  expect_pattern(end - EDGE_LEN, EDGE_LEN, 0, "data read into the end of the heap");
+  remove_path("ut_edge");
+}
+
+static void
+copy_from_page_end(void)
+{
+  char *end = heap_pages(2) + 2 * PGSIZE;
+  fill_pattern(end - EDGE_LEN, EDGE_LEN, 0);
+  make_file("ut_edge", end - EDGE_LEN, EDGE_LEN);
+  int fd = open_checked("ut_edge", O_RDONLY);
+  read_checked(fd, buf, EDGE_LEN);
+  close(fd);
+  expect_pattern(buf, EDGE_LEN, 0, "file written from the end of the heap");
+  remove_path("ut_edge");
+}
+
+static void
+copy_across_pages(void)
+{
+  char *mid = heap_pages(2) + PGSIZE - EDGE_LEN / 2;
+  fill_pattern(buf, EDGE_LEN, 0);
+  make_file("ut_edge", buf, EDGE_LEN);
+  int fd = open_checked("ut_edge", O_RDONLY);
+  expect_eq(read(fd, mid, EDGE_LEN), EDGE_LEN, "read() into a buffer straddling two pages");
+  close(fd);
+  expect_pattern(mid, EDGE_LEN, 0, "data read across a page boundary");
+  fill_pattern(mid, EDGE_LEN, 1000);
+  make_file("ut_edge", mid, EDGE_LEN);
+  fd = open_checked("ut_edge", O_RDONLY);
+  read_checked(fd, buf, EDGE_LEN);
+  close(fd);
+  expect_pattern(buf, EDGE_LEN, 1000, "file written from a buffer straddling two pages");
+  remove_path("ut_edge");
+}
+
+static void
+copy_into_unmapped(void)
+{
+  char *end = heap_pages(2) + 2 * PGSIZE;
+  fill_pattern(buf, EDGE_LEN, 0);
+  make_file("ut_edge", buf, EDGE_LEN);
+  int fd = open_checked("ut_edge", O_RDONLY);
+  int r = read(fd, end - EDGE_LEN / 2, EDGE_LEN);
+  close(fd);
+  expect_failed_or_short(r, EDGE_LEN / 2, "read() into a buffer running past the break");
+  remove_path("ut_edge");
+}
+
+static void
+copy_from_unmapped(void)
+{
+  char *end = heap_pages(2) + 2 * PGSIZE;
+  fill_pattern(end - PGSIZE, PGSIZE, 0);
+  remember_path("ut_edge");
+  int fd = open_checked("ut_edge", O_CREATE | O_WRONLY | O_TRUNC);
+  int r = write(fd, end - EDGE_LEN / 2, EDGE_LEN);
+  close(fd);
+  expect_failed_or_short(r, EDGE_LEN / 2, "write() from a buffer running past the break");
+  expect_file_prefix("ut_edge", end - EDGE_LEN / 2, r < 0 ? 0 : r);
+  fd = open_checked("ut_edge", O_CREATE | O_WRONLY | O_TRUNC);
+  r = write(fd, end - PGSIZE, 3 * PGSIZE);
+  close(fd);
+  expect_failed_or_short(r, PGSIZE, "write() of 3 pages from the last heap page");
+  expect_file_prefix("ut_edge", end - PGSIZE, r < 0 ? 0 : r);
+  remove_path("ut_edge");
+}
+
+/* Reading into [guard - 50, guard + 50): the kernel must stop at the guard page. */
+static void
+copy_into_guard(void)
+{
+  char *guard = (char *)guard_page();
+  char *start = guard - EDGE_LEN / 2;
+  /* if the kernel writes the first half before failing, it writes what is already there */
+  memmove(buf, start, EDGE_LEN / 2);
+  fill_pattern(buf + EDGE_LEN / 2, EDGE_LEN / 2, 0);
+  make_file("ut_edge", buf, EDGE_LEN);
+  int fd = open_checked("ut_edge", O_RDONLY);
+  int r = read(fd, start, EDGE_LEN);
+  close(fd);
+  expect_failed_or_short(r, EDGE_LEN / 2, "read() into a buffer running into the stack guard page");
+  remove_path("ut_edge");
+}
+
+static void
+copy_from_guard(void)
+{
+  char *guard = (char *)guard_page();
+  remember_path("ut_edge");
+  int fd = open_checked("ut_edge", O_CREATE | O_WRONLY | O_TRUNC);
+  int r = write(fd, guard - EDGE_LEN / 2, EDGE_LEN);
+  expect_failed_or_short(r, EDGE_LEN / 2, "write() from data running into the guard page");
+  r = write(fd, guard + PGSIZE - EDGE_LEN / 2, EDGE_LEN);
+  expect_failed_or_short(r, 0, "write() from the guard page into the stack");
+  close(fd);
+  remove_path("ut_edge");
+}
+
+static void
+path_at_page_end(void)
+{
+  static const char name[] = "ut_pend";
+  char *end = heap_pages(2) + 2 * PGSIZE;
+  make_file(name, "e", 1);
+  char *path = end - sizeof(name);     /* its NUL is the last mapped byte */
+  strcpy(path, name);
+  int fd = open(path, O_RDONLY);
+  expect_ok(fd, "open() of a path ending on the last mapped byte");
+  close(fd);
+  remove_path(name);
+}
+
+static void
+path_across_pages(void)
+{
+  static const char name[] = "ut_pacr";
+  char *path = heap_pages(2) + PGSIZE - 3;
+  make_file(name, "a", 1);
+  strcpy(path, name);
+  int fd = open(path, O_RDONLY);
+  expect_ok(fd, "open() of a path straddling two pages");
+  close(fd);
+  remove_path(name);
+}
+
+static void
+path_unterminated(void)
+{
+  enum { TAIL = 20 };
+  char *end = heap_pages(1) + PGSIZE;
+  memset(end - TAIL, 'u', TAIL);
+  expect_eq(open(end - TAIL, O_RDONLY), -1, "open() of a path with no NUL before the break");
+  expect_eq(open(end - TAIL, O_CREATE | O_RDWR), -1, "open(O_CREATE) of a path with no NUL before the break");
+  /* nothing was created under the name cut down to DIRSIZ either */
+  memset(buf, 'u', DIRSIZ);
+  buf[DIRSIZ] = '\0';
+  expect_absent(buf);
+}
+
+/* ================= tests: sbrk ================= */
+
+#define GROW_PAGES 16
+
+static void
+sbrk_returns_old_break(void)
+{
+  char *a = sbrk(0);
+  expect_eq(sbrk(0) == a, 1, "sbrk(0) twice gives the same break");
+  char *b = sbrk(100);
+  if (b != a)
+    FAIL("sbrk(100) = %p, want the old break %p", b, a);
+  if (sbrk(0) != a + 100)
+    FAIL("break after sbrk(100) = %p, want %p", sbrk(0), a + 100);
+  a[0] = 1;
+  a[99] = 2;
+  if (sbrk(-100) != a + 100)
+    FAIL("sbrk(-100) did not return the old break %p", a + 100);
+}
+
+static void
+sbrk_grow_shrink_regrow(void)
+{
+  int bytes = GROW_PAGES * PGSIZE;
+  char *p = heap_pages(GROW_PAGES);
+  memset(p, 0xab, bytes);
+  if (sbrk(-bytes) != p + bytes)
+    FAIL("sbrk(-%d) did not return the old break", bytes);
+  if (sbrk(bytes) != p)
+    FAIL("regrowing did not return the break %p", p);
+  for (int i = 0; i < bytes; i++)
+    if (p[i] != 0)
+      FAIL("regrown heap byte %d is 0x%x, want 0 (fresh memory)", i, (uchar)p[i]);
+}
+
+static void
+sbrk_huge_fails(void)
+{
+  uint64 before = current_break();
+  char *r = sbrk(HUGE_SBRK);
+  if (r != SBRK_ERROR)
+    FAIL("sbrk(0x%x) = %p, want SBRK_ERROR", HUGE_SBRK, r);
+  if (current_break() != before)
+    FAIL("break moved from %p to %p by a failed sbrk", (void *)before, sbrk(0));
+}
+
+static void
+sbrk_below_heap_fails(void)
+{
+  uint64 before = current_break();
+  int to_start = before - heap_start;
+  const int shrinks[] = { -to_start - 1, -to_start - PGSIZE, -HUGE_SBRK - 1 };
+  for (int i = 0; i < sizeof(shrinks) / sizeof(shrinks[0]); i++) {
+    int n = shrinks[i];
+    char *r = sbrk(n);
+    if (r != SBRK_ERROR)
+      FAIL("sbrk(%d) shrinking below the heap start = %p, want SBRK_ERROR", n, r);
+    if (current_break() != before)
+      FAIL("break moved by a failed sbrk(%d)", n);
+  }
+}
+
+static void
+sbrk_exhaust_recovers(void)
+{
+  claim_image_pages();
+  uint64 start = current_break();
+  int taken = 0;
+  while (sbrk(MIB) != SBRK_ERROR)
+    taken += MIB;
+  if (taken < MIB)
+    FAIL("could not allocate even 1 MiB");
+  /* a failed sbrk changes nothing */
+  if (current_break() != start + taken)
+    FAIL("failed sbrk(1 MiB) moved the break to %p, want %p", sbrk(0), (void *)(start + taken));
+  if (sbrk(-taken) != (char *)(start + taken))
+    FAIL("sbrk(-%d) did not return the old break", taken);
+  char *again = sbrk(MIB);
+  if (again == SBRK_ERROR)
+    FAIL("sbrk(1 MiB) after freeing everything failed");
+  sbrk(-MIB);
+  int pid = fork_checked();
+  if (pid == 0)
+    exit(0);
+  expect_eq(reap(pid), 0, "exit status of a child forked after running out of memory");
+}
+
+static void
+sbrk_limit_faults(void)
+{
+  uint64 brk = PGROUNDUP(current_break());
+  expect_killed(load_from, brk, "load from the break");
+  expect_killed(store_to, brk, "store to the break");
+  expect_killed(store_to, brk + 10 * PGSIZE, "store to 10 pages beyond the break");
+}
+
+static void
+sbrk_shrink_unmaps(void)
+{
+  char *p = heap_pages(4);
+  memset(p, 1, 4 * PGSIZE);
+  sbrk(-4 * PGSIZE);
+  expect_killed(load_from, (uint64)p, "load from memory given back with sbrk(-n)");
+  expect_killed(store_to, (uint64)p + 3 * PGSIZE, "store to memory given back with sbrk(-n)");
+}
+
+static void
+sbrklazy_rw(void)
+{
+  int bytes = GROW_PAGES * PGSIZE;
+  uint64 old = PGROUNDUP(current_break());
+  sbrk(old - current_break());
+  char *p = sbrklazy(bytes);
+  if (p == SBRK_ERROR || (uint64)p != old)
+    FAIL("sbrklazy(%d) = %p, want the old break %p", bytes, p, (void *)old);
+  for (int i = 0; i < GROW_PAGES; i += 2)
+    if (p[i * PGSIZE + 123] != 0)
+      FAIL("lazy page %d is not zeroed", i);
+  for (int i = 0; i < GROW_PAGES; i++)
+    fill_pattern(p + i * PGSIZE, 64, i);
+  for (int i = 0; i < GROW_PAGES; i++)
+    expect_pattern(p + i * PGSIZE, 64, i, "lazily allocated memory");
+  if (sbrk(-bytes) != p + bytes)
+    FAIL("sbrk(-%d) after sbrklazy did not return the old break", bytes);
+  expect_killed(load_from, (uint64)p, "load from lazily allocated memory after giving it back");
+}
+
+static void
+sbrklazy_syscalls(void)
+{
+  uint64 old = PGROUNDUP(current_break());
+  sbrk(old - current_break());
+  char *p = sbrklazy(2 * PGSIZE);
+  if (p == SBRK_ERROR)
+    FAIL("sbrklazy(2 pages) failed");
+  /* the kernel reads an untouched lazy page (zeros) and writes another */
+  make_file("ut_lazy", p, PGSIZE);
+  int fd = open_checked("ut_lazy", O_RDONLY);
+  read_checked(fd, buf, PGSIZE);
+  close(fd);
+  for (int i = 0; i < PGSIZE; i++)
+    if (buf[i] != 0)
+      FAIL("file written from an untouched lazy page has byte %d = 0x%x, want 0", i, (uchar)buf[i]);
+  fill_pattern(buf, PGSIZE, 5);
+  make_file("ut_lazy", buf, PGSIZE);
+  fd = open_checked("ut_lazy", O_RDONLY);
+  read_checked(fd, p + PGSIZE, PGSIZE);
+  close(fd);
+  expect_pattern(p + PGSIZE, PGSIZE, 5, "read() into an untouched lazy page");
+  remove_path("ut_lazy");
+  sbrk(-2 * PGSIZE);
+}
+
+/* ================= tests: faults ================= */
+
+static volatile int recursion_limit = 1 << 30;
+
+/* Each call keeps a frame of OVERFLOW_FRAME bytes alive until the stack runs out. */
+#define OVERFLOW_FRAME 256
+
+static int
+descend(int depth)
+{
+  volatile char frame[OVERFLOW_FRAME];
+  frame[0] = depth;
+  if (depth >= recursion_limit)
+    return 0;
+  return descend(depth + 1) + frame[0];
+}
+
+static void
+overflow_stack(uint64 unused)
+{
+  descend(0);
+}
+
+#define RISCV_RET 0x00008067U   /* jalr x0, 0(ra) */
+
+/* An instruction in writable data: fetching it must fault. */
+static uint data_code[] = { RISCV_RET };
+
+static void
+run_data(uint64 va)
+{
+  void (*fn)(void) = (void (*)(void))va;
+  fn();
+}
+
+static void
+privileged_instruction(uint64 unused)
+{
+  uint64 x;
+  asm volatile("csrr %0, sstatus" : "=r"(x));
+  sink_byte = x;
+}
+
+static void
+memory_layout(void)
+{
+  if (heap_start != stack_page + PGSIZE)
+    FAIL("heap starts at %p, want right above the stack page %p", (void *)heap_start, (void *)stack_page);
+  if ((uint64)main >= guard_page() || (uint64)buf >= guard_page())
+    FAIL("text %p or data %p is not below the guard page %p",
+         (void *)(uint64)main, buf, (void *)guard_page());
+}
+
+static void stack_guard_fault(void) { expect_killed(store_to, guard_page() + PGSIZE / 2, "store to the stack guard page"); }
+static void stack_guard_load_fault(void) { expect_killed(load_from, guard_page(), "load from the stack guard page"); }
+static void stack_overflow_fault(void) { expect_killed(overflow_stack, 0, "unbounded recursion"); }
+static void text_write_fault(void) { expect_killed(store_to, (uint64)main, "store to program text"); }
+static void data_exec_fault(void) { expect_killed(run_data, (uint64)data_code, "jump into writable data"); }
+static void privileged_fault(void) { expect_killed(privileged_instruction, 0, "csrr sstatus in user mode"); }
+
+static void
+kernel_memory_fault(void)
+{
+  expect_killed(load_from, KERNBASE, "load from KERNBASE");
+  expect_killed(store_to, KERNBASE + MIB, "store to KERNBASE + 1 MiB");
+  expect_killed(load_from, PHYSTOP - 1, "load from the last byte of RAM");
+}
+
+static void
+top_of_memory_fault(void)
+{
+  expect_killed(load_from, TRAPFRAME, "load from the trapframe");
+  expect_killed(store_to, TRAPFRAME, "store to the trapframe");
+  expect_killed(load_from, TRAMPOLINE, "load from the trampoline");
+  expect_killed(load_from, MAXVA, "load from MAXVA");
+  expect_killed(load_from, ~0UL, "load from 0xffffffffffffffff");
+}
+
+static void
+text_survives_child_fault(void)
+{
+  memmove(buf2, (char *)main, BAD_LEN);
+  expect_killed(store_to, (uint64)main, "store to program text");
+  if (memcmp(buf2, (char *)main, BAD_LEN) != 0)
+    FAIL("a child's store to text changed our text");
+}
+
+/* ================= tests: exec of hand-made ELF files ================= */
+
+/* The parts of the ELF-64 format a loader reads. */
+struct elf64_header {
+  uint magic;
+  uchar ident[12];
+  ushort type;
+  ushort machine;
+  uint version;
+  uint64 entry;
+  uint64 phoff;
+  uint64 shoff;
+  uint flags;
+  ushort ehsize;
+  ushort phentsize;
+  ushort phnum;
+  ushort shentsize;
+  ushort shnum;
+  ushort shstrndx;
+};
+
+struct elf64_segment {
+  uint type;
+  uint flags;
+  uint64 off;
+  uint64 vaddr;
+  uint64 paddr;
+  uint64 filesz;
+  uint64 memsz;
+  uint64 align;
+};
+
+#define ELF_MAGIC_WORD   0x464C457FU   /* "\x7fELF" read little-endian */
+#define ELF_CLASS64      2
+#define ELF_DATA_LSB     1
+#define ELF_VERSION      1
+#define ELF_TYPE_EXEC    2
+#define ELF_MACHINE_RV   243
+#define ELF_SEG_LOAD     1
+#define ELF_SEG_RX       5
+#define TINY_EXIT_STATUS 7
+#define TINY_CODE_OFF    PGSIZE        /* code sits page-aligned in the file, like vaddr */
+
+#define OPCODE_OP_IMM  0x13
+#define REG_A0         10
+#define REG_A7         17
+#define RISCV_ECALL    0x00000073U
+
+struct tiny_elf {
+  struct elf64_header eh;
+  struct elf64_segment seg;
+};
+
+/* addi reg, zero, value */
+static uint
+encode_li(int reg, int value)
+{
+  return ((uint)value << 20) | (reg << 7) | OPCODE_OP_IMM;
+}
+
+/* A complete program: exit(TINY_EXIT_STATUS), loaded at 0 from file offset TINY_CODE_OFF. */
+static void
+tiny_elf_init(struct tiny_elf *e)
+{
+  memset(e, 0, sizeof(*e));
+  e->eh.magic = ELF_MAGIC_WORD;
+  e->eh.ident[0] = ELF_CLASS64;
+  e->eh.ident[1] = ELF_DATA_LSB;
+  e->eh.ident[2] = ELF_VERSION;
+  e->eh.type = ELF_TYPE_EXEC;
+  e->eh.machine = ELF_MACHINE_RV;
+  e->eh.version = ELF_VERSION;
+  e->eh.entry = 0;
+  e->eh.phoff = sizeof(struct elf64_header);
+  e->eh.ehsize = sizeof(struct elf64_header);
+  e->eh.phentsize = sizeof(struct elf64_segment);
+  e->eh.phnum = 1;
+  e->seg.type = ELF_SEG_LOAD;
+  e->seg.flags = ELF_SEG_RX;
+  e->seg.off = TINY_CODE_OFF;
+  e->seg.vaddr = 0;
+  e->seg.filesz = 3 * sizeof(uint);
+  e->seg.memsz = 3 * sizeof(uint);
+  e->seg.align = PGSIZE;
+}
+
+static void
+write_tiny_elf(const char *path, struct tiny_elf *e)
+{
+  uint code[3] = { encode_li(REG_A0, TINY_EXIT_STATUS), encode_li(REG_A7, SYS_exit), RISCV_ECALL };
+  memset(buf, 0, TINY_CODE_OFF);
+  memmove(buf, e, sizeof(*e));
+  memmove(buf + TINY_CODE_OFF, code, sizeof(code));
+  make_file(path, buf, TINY_CODE_OFF + sizeof(code));
+}
+
+#define SENTINEL 12345
+
+static int exec_sentinel = SENTINEL;   /* must survive a failed exec */
+
+static void
+exec_child(uint64 path)
+{
+  static char *argv[] = { "ut_elf", 0 };
+  exec((char *)path, argv);
+  exit(EXEC_FAILED);
+}
+
+/*
+ * exec() of e must fail and leave us running exactly as before. A child tries
+ * first, so that a kernel that wrongly accepts the file ends only the child.
+ */
+static void
+expect_exec_rejected(struct tiny_elf *e, const char *what)
+{
+  static char *argv[] = { "ut_elf", 0 };
+  write_tiny_elf("ut_elf", e);
+  int status = reap(spawn(exec_child, (uint64)"ut_elf"));
+  if (status != EXEC_FAILED)
+    FAIL("exec of an ELF with %s: the program ran (exit status %d), want exec() = -1", what, status);
+  int r = exec("ut_elf", argv);
+  if (r != -1)
+    FAIL("exec of an ELF with %s = %d, want -1", what, r);
+  if (exec_sentinel != SENTINEL)
+    FAIL("data changed by a failed exec");
+  remove_path("ut_elf");
+}
+
+static void
+exec_tiny_elf(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  write_tiny_elf("ut_elf", &e);
+  int status = reap(spawn(exec_child, (uint64)"ut_elf"));
+  if (status != TINY_EXIT_STATUS)
+    FAIL("hand-made ELF program: exit status %d, want %d (exec failed: %d)",
+         status, TINY_EXIT_STATUS, EXEC_FAILED);
+  remove_path("ut_elf");
+}
+
+static void
+exec_garbage_file(void)
+{
+  static char *argv[] = { "ut_elf", 0 };
+  fill_pattern(buf, 2 * PGSIZE, 3);
+  make_file("ut_elf", buf, 2 * PGSIZE);
+  expect_eq(exec("ut_elf", argv), -1, "exec of a file of garbage");
+  make_file("ut_elf", "", 0);
+  expect_eq(exec("ut_elf", argv), -1, "exec of an empty file");
+  remove_path("ut_elf");
+}
+
+static void
+exec_truncated_header(void)
+{
+  static char *argv[] = { "ut_elf", 0 };
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  make_file("ut_elf", &e, sizeof(e.eh) / 2);
+  expect_eq(exec("ut_elf", argv), -1, "exec of an ELF cut off in its header");
+  make_file("ut_elf", &e, sizeof(e.eh));
+  expect_eq(exec("ut_elf", argv), -1, "exec of an ELF cut off before its segment table");
+  remove_path("ut_elf");
+}
+
+static void
+exec_segments_past_eof(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.eh.phoff = MIB;
+  expect_exec_rejected(&e, "its segment table past the end of the file");
+}
+
+static void
+exec_filesz_over_memsz(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.seg.memsz = 4;
+  expect_exec_rejected(&e, "filesz > memsz");
+}
+
+static void
+exec_segment_wraps(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.seg.vaddr = ~0UL - PGSIZE + 1;
+  e.seg.memsz = 2 * PGSIZE;
+  e.seg.filesz = 0;
+  expect_exec_rejected(&e, "a segment wrapping around the address space");
+}
+
+static void
+exec_segment_data_past_eof(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.seg.filesz = 16 * PGSIZE;
+  e.seg.memsz = 16 * PGSIZE;
+  expect_exec_rejected(&e, "segment data past the end of the file");
+}
+
+static void
+exec_segment_at_trapframe(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.seg.vaddr = TRAPFRAME;
+  e.seg.memsz = PGSIZE;
+  e.eh.entry = TRAPFRAME;
+  expect_exec_rejected(&e, "a segment over the trapframe");
+}
+
+static void
+exec_segment_at_kernbase(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.seg.vaddr = KERNBASE;
+  e.eh.entry = KERNBASE;
+  expect_exec_rejected(&e, "a segment at KERNBASE");
+}
+
+static void
+exec_bad_entry_killed(void)
+{
+  struct tiny_elf e;
+  tiny_elf_init(&e);
+  e.eh.entry = KERNBASE;
+  write_tiny_elf("ut_elf", &e);
+  int status = reap(spawn(exec_child, (uint64)"ut_elf"));
+  if (status != KILLED)
+    FAIL("program with entry point KERNBASE: exit status %d, want -1 (killed)", status);
+  remove_path("ut_elf");
+}
+
+/* Out of memory, exec either works or returns -1: anything but a crash. */
+static void
+exec_after_oom(void)
+{
+  int fds[2];
+  static char *argv[] = { "echo", "oom", 0 };
+  make_pipe(fds);
+  int pid = fork_checked();
+  if (pid == 0) {
+    claim_image_pages();
+    close(1);
+    dup(fds[1]);
+    close(fds[0]);
+    close(fds[1]);
+    eat_all_memory();
+    exec("/echo", argv);
+    exit(EXEC_FAILED);
+  }
+  close(fds[1]);
+  int len = 0;
+  int r;
+  while (len < BUF_SIZE && (r = read(fds[0], buf + len, BUF_SIZE - len)) > 0)
+    len += r;
+  close(fds[0]);
+  int status = reap(pid);
+  if (status == EXEC_FAILED && len == 0)
+    return;
+  expect_output("echo exec'd with no free memory", status, buf, len, "oom\n");
+}
+
+/* ================= tests: processes ================= */
+
+static void
+exit_status(void)
+{
+  static const int statuses[] = { 0, 1, 42, 255, 256, -7 };
+  for (int i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+    int pid = fork_checked();
+    if (pid == 0)
+      exit(statuses[i]);
+    int status = reap(pid);
+    if (status != statuses[i])
+      FAIL("child called exit(%d), wait() saw status %d", statuses[i], status);
+  }
+}
+
+static void
+wait_no_children(void)
+{
+  int status = 1234;
+  expect_eq(wait(&status), -1, "wait() with no children");
+  expect_eq(status, 1234, "status left by a wait() with no children");
+}
+
+static void
+fork_returns_child_pid(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  int pid = fork_checked();
+  if (pid == 0) {
+    int me = getpid();
+    write(fds[1], &me, sizeof(me));
+    exit(0);
+  }
+  int reported = 0;
+  read_checked(fds[0], &reported, sizeof(reported));
+  if (reported != pid || pid == getpid())
+    FAIL("fork() returned %d, the child's getpid() was %d (ours %d)", pid, reported, getpid());
+  expect_eq(reap(pid), 0, "child's exit status");
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/*
+ * A grandchild outlives its parent, then reports through a pipe; init must
+ * then reap it. kill() of a pid that no longer exists fails, which lets us
+ * watch for the reaping (a zombie still has its pid).
+ */
+static void
+reparent_to_init(void)
+{
+  int report[2], hold[2];
+  make_pipe(report);
+  make_pipe(hold);
+  int child = fork_checked();
+  if (child == 0) {
+    if (fork() == 0) {
+      char c;
+      close(report[0]);
+      close(hold[1]);
+      read(hold[0], &c, 1);    /* end of file once the child is gone and we let go */
+      int me = getpid();
+      write(report[1], &me, sizeof(me));
+      exit(0);
+    }
+    exit(0);
+  }
+  close(report[1]);
+  close(hold[0]);
+  expect_eq(reap(child), 0, "exit status of the grandchild's parent");
+  close(hold[1]);
+  int grandchild = 0;
+  read_checked(report[0], &grandchild, sizeof(grandchild));
+  expect_eq(read(report[0], buf, 1), 0, "read() after the orphan closed its end");
+  close(report[0]);
+  expect_eq(wait(0), -1, "wait() for the grandchild, which is not ours");
+  /* polling with a deadline: reaping by init is not something we can wait() for */
+  for (int ticks = 0; kill(grandchild) == 0; ticks++) {
+    if (ticks >= REAP_TICKS)
+      FAIL("orphan %d still exists %d ticks after exiting: init did not reap it", grandchild, ticks);
+    pause(1);
+  }
+}
+
+static volatile uint64 spin_count;
+
+static void
+spin_forever(uint64 unused)
+{
+  for (;;)
+    spin_count++;
+}
+
+static void
+kill_spinner(void)
+{
+  int pid = spawn(spin_forever, 0);
+  remember_victim(pid);
+  expect_eq(kill(pid), 0, "kill(spinning child)");
+  expect_eq(reap(pid), KILLED, "exit status of a killed child");
+}
+
+static void
+block_on_pipe(uint64 fd)
+{
+  char c;
+  read(fd, &c, 1);
+}
+
+static void
+kill_blocked_reader(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  int pid = spawn(block_on_pipe, fds[0]);
+  remember_victim(pid);
+  expect_eq(kill(pid), 0, "kill(child blocked in read)");
+  expect_eq(reap(pid), KILLED, "exit status of a child killed while reading a pipe");
+  close(fds[0]);
+  close(fds[1]);
+}
+
+static void
+sleep_long(uint64 ticks)
+{
+  pause(ticks);
+}
+
+static void
+kill_sleeper(void)
+{
+  int pid = spawn(sleep_long, LONG_PAUSE);
+  remember_victim(pid);
+  expect_eq(kill(pid), 0, "kill(child in a long pause())");
+  expect_eq(reap(pid), KILLED, "exit status of a child killed while pausing");
+}
+
+static void
+kill_bad_pid(void)
+{
+  static const int pids[] = { -1, 0, -NO_SUCH_PID, NO_SUCH_PID };
+  for (int i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+    int r = kill(pids[i]);
+    if (r != -1)
+      FAIL("kill(%d) = %d, want -1", pids[i], r);
+  }
+}
+
+#define ZOMBIES 20
+
+static void
+zombies_reaped(void)
+{
+  static int pids[ZOMBIES];
+  static int seen[ZOMBIES];
+  for (int i = 0; i < ZOMBIES; i++) {
+    pids[i] = fork_checked();
+    if (pids[i] == 0)
+      exit(i + 1);
+  }
+  for (int n = 0; n < ZOMBIES; n++) {
+    int status;
+    int pid = wait(&status);
+    int i = 0;
+    while (i < ZOMBIES && pids[i] != pid)
+      i++;
+    if (i == ZOMBIES)
+      FAIL("wait() = %d, want one of our %d children", pid, ZOMBIES);
+    if (seen[i]++)
+      FAIL("wait() returned child %d twice", pid);
+    if (status != i + 1)
+      FAIL("child %d exited with %d, wait() saw %d", pid, i + 1, status);
+  }
+  expect_eq(wait(0), -1, "wait() after reaping every child");
+}
+
+/* Spinners on every hart must not keep us (or a writer) from running. */
+static void
+preemption(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  for (int i = 0; i < NCPU; i++)
+    remember_victim(spawn(spin_forever, 0));
+  int writer = fork_checked();
+  if (writer == 0) {
+    write(fds[1], "w", 1);
+    exit(0);
+  }
+  char c = 0;
+  read_checked(fds[0], &c, 1);
+  expect_eq(c, 'w', "byte from the writer");
+  for (int i = 0; i < nvictims; i++)
+    expect_eq(kill(victims[i]), 0, "kill(spinner)");
+  for (int i = 0; i < NCPU + 1; i++) {
+    int status;
+    int pid = wait(&status);
+    int want = (pid == writer) ? 0 : KILLED;
+    if (pid < 0 || status != want)
+      FAIL("wait() = %d with status %d, want status %d", pid, status, want);
+  }
+  nvictims = 0;
+  close(fds[0]);
+  close(fds[1]);
+}
+
+#define TREE_LEVELS  3
+#define TREE_FANOUT  3
+#define TREE_ROUNDS  2
+
+/* Fork a subtree, wait for it, and exit with its size in processes (0: something broke). */
+static void __attribute__((noreturn))
+tree_node(int level)
+{
+  int size = 1;
+  int ok = 1;
+  if (level < TREE_LEVELS) {
+    int kids = 0;
+    for (int i = 0; i < TREE_FANOUT; i++) {
+      int pid = fork();
+      if (pid == 0)
+        tree_node(level + 1);
+      if (pid < 0)
+        ok = 0;
+      else
+        kids++;
+    }
+    for (int i = 0; i < kids; i++) {
+      int status;
+      if (wait(&status) < 0 || status <= 0)
+        ok = 0;
+      else
+        size += status;
+    }
+  }
+  exit(ok ? size : 0);
+}
+
+static void
+fork_tree(void)
+{
+  int below = 1;               /* size of a subtree rooted at level 1 */
+  for (int level = TREE_LEVELS; level > 1; level--)
+    below = 1 + TREE_FANOUT * below;
+  for (int round = 0; round < TREE_ROUNDS; round++) {
+    for (int i = 0; i < TREE_FANOUT; i++)
+      if (fork_checked() == 0)
+        tree_node(1);
+    for (int i = 0; i < TREE_FANOUT; i++) {
+      int status;
+      int pid = wait(&status);
+      if (pid < 0 || status != below)
+        FAIL("subtree %d reported %d processes, want %d", pid, status, below);
+    }
+  }
+}
+
+static void
+fork_fill_proc_table(void)
+{
+  int gate[2];
+  make_pipe(gate);
+  int n = 0;
+  for (;;) {
+    int pid = fork();
+    if (pid < 0)
+      break;
+    if (pid == 0) {
+      char c;
+      close(gate[1]);
+      read(gate[0], &c, 1);    /* until the test closes the gate */
+      exit(0);
+    }
+    if (++n > NPROC)
+      FAIL("fork() succeeded %d times with only NPROC = %d slots", n, NPROC);
+  }
+  if (n == 0 || n >= NPROC)
+    FAIL("fork() succeeded %d times before failing, want between 1 and %d", n, NPROC - 1);
+  close(gate[1]);
+  for (int i = 0; i < n; i++) {
+    int status = 0;
+    if (wait(&status) < 0 || status != 0)
+      FAIL("child %d of %d: wait() failed or status %d, want 0", i, n, status);
+  }
+  expect_eq(wait(0), -1, "wait() after reaping them all");
+  close(gate[0]);
+  int pid = fork_checked();
+  if (pid == 0)
+    exit(0);
+  expect_eq(reap(pid), 0, "exit status of a child forked after the table emptied");
+}
+
+/* ================= tests: files and directories ================= */
+
+static void
+file_write_read(void)
+{
+  static const int pieces[] = { 1000, 2000, 1500, 1 };
+  remember_path("ut_file");
+  int fd = open_checked("ut_file", O_CREATE | O_RDWR);
+  int total = 0;
+  for (int i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+    fill_pattern(buf, pieces[i], total);
+    write_checked(fd, buf, pieces[i]);
+    total += pieces[i];
+  }
+  close(fd);
+  struct stat st = stat_checked("ut_file");
+  expect_eq(st.type, T_FILE, "type of a new file");
+  expect_eq(st.size, total, "size of the file");
+  expect_eq(st.nlink, 1, "nlink of a new file");
+  fd = open_checked("ut_file", O_RDONLY);
+  read_checked(fd, buf, total);
+  expect_pattern(buf, total, 0, "file contents");
+  expect_eq(read(fd, buf, 10), 0, "read() at end of file");
+  close(fd);
+  remove_path("ut_file");
+  expect_absent("ut_file");
+}
+
+static void
+file_truncate(void)
+{
+  fill_pattern(buf, 3000, 0);
+  make_file("ut_trunc", buf, 3000);
+  int fd = open_checked("ut_trunc", O_WRONLY | O_TRUNC);
+  struct stat st;
+  fstat(fd, &st);
+  expect_eq(st.size, 0, "size after open(O_TRUNC)");
+  write_checked(fd, "new", 3);
+  close(fd);
+  fd = open_checked("ut_trunc", O_RDONLY);
+  expect_eq(read(fd, buf, 100), 3, "read() of the rewritten file");
+  if (memcmp(buf, "new", 3) != 0)
+    FAIL("truncated file holds \"%c%c%c\", want \"new\"", buf[0], buf[1], buf[2]);
+  close(fd);
+  remove_path("ut_trunc");
+}
+
+static void
+unlink_while_open(void)
+{
+  fill_pattern(buf, 5000, 9);
+  make_file("ut_gone", buf, 5000);
+  int fd = open_checked("ut_gone", O_RDONLY);
+  remove_path("ut_gone");
+  expect_absent("ut_gone");
+  struct stat st;
+  expect_eq(fstat(fd, &st), 0, "fstat() of an unlinked open file");
+  expect_eq(st.nlink, 0, "nlink of an unlinked open file");
+  memset(buf, 0, 5000);
+  read_checked(fd, buf, 5000);
+  expect_pattern(buf, 5000, 9, "contents of an unlinked open file");
+  close(fd);
+}
+
+static void
+link_counts(void)
+{
+  make_file("ut_l1", "linked", 6);
+  remember_path("ut_l2");
+  expect_eq(link("ut_l1", "ut_l2"), 0, "link(ut_l1, ut_l2)");
+  expect_eq(stat_checked("ut_l1").nlink, 2, "nlink with two names");
+  expect_eq(stat_checked("ut_l1").ino == stat_checked("ut_l2").ino, 1, "both names have the same inode");
+  expect_eq(link("ut_l1", "ut_l2"), -1, "link() to a name that exists");
+  expect_eq(link("ut_none", "ut_l3"), -1, "link() from a name that does not exist");
+  remove_path("ut_l1");
+  expect_eq(stat_checked("ut_l2").nlink, 1, "nlink after unlinking one name");
+  int fd = open_checked("ut_l2", O_RDONLY);
+  expect_eq(read(fd, buf, 100), 6, "read() through the remaining name");
+  close(fd);
+  remove_path("ut_l2");
+}
+
+static void
+nested_dirs(void)
+{
+  make_dir("ut_a");
+  make_dir("ut_a/b");
+  make_dir("ut_a/b/c");
+  expect_eq(chdir("ut_a/b"), 0, "chdir(ut_a/b)");
+  remember_path("/ut_a/b/c/f");
+  int fd = open_checked("c/f", O_CREATE | O_WRONLY);
+  write_checked(fd, "deep", 4);
+  close(fd);
+  fd = open_checked("../b/c/f", O_RDONLY);
+  expect_eq(read(fd, buf, 10), 4, "read() of ../b/c/f");
+  close(fd);
+  expect_eq(chdir("c"), 0, "chdir(c)");
+  fd = open_checked("f", O_RDONLY);
+  close(fd);
+  fd = open_checked("/ut_a/b/c/./f", O_RDONLY);
+  close(fd);
+  expect_eq(chdir("../../.."), 0, "chdir(../../..)");
+  expect_eq(stat_checked(".").ino, ROOTINO, "inode of . after climbing back up");
+  expect_eq(stat_checked("ut_a/b").type, T_DIR, "type of ut_a/b");
+  remove_path("ut_a/b/c/f");
+  remove_path("ut_a/b/c");
+  remove_path("ut_a/b");
+  remove_path("ut_a");
+}
+
+static void
+root_dotdot(void)
+{
+  expect_eq(stat_checked("/..").ino, ROOTINO, "inode of /..");
+  expect_eq(stat_checked("/.").ino, ROOTINO, "inode of /.");
+  expect_eq(stat_checked("/../../.").ino, ROOTINO, "inode of /../../.");
+}
+
+/* The next entry of directory fd, its name NUL-terminated in name (DIRSIZ + 1 bytes). */
+static int
+next_entry(int fd, char *name)
+{
+  struct dirent de;
+  read_checked(fd, &de, sizeof(de));
+  memmove(name, de.name, DIRSIZ);
+  name[DIRSIZ] = '\0';
+  return de.inum;
+}
+
+static void
+new_dir_entries(void)
+{
+  char name[DIRSIZ + 1];
+  make_dir("ut_ents");
+  int fd = open_checked("ut_ents", O_RDONLY);
+  struct stat st;
+  fstat(fd, &st);
+  expect_eq(st.type, T_DIR, "type of a new directory");
+  int inum = next_entry(fd, name);
+  if (inum != st.ino || strcmp(name, ".") != 0)
+    FAIL("first entry of a new directory is \"%s\" -> %d, want \".\" -> %d", name, inum, st.ino);
+  inum = next_entry(fd, name);
+  if (inum != ROOTINO || strcmp(name, "..") != 0)
+    FAIL("second entry of a new directory is \"%s\" -> %d, want \"..\" -> %d", name, inum, ROOTINO);
+  close(fd);
+  remove_path("ut_ents");
+}
+
+static void
+unlink_dot(void)
+{
+  make_dir("ut_dot");
+  expect_eq(unlink("ut_dot/."), -1, "unlink(ut_dot/.)");
+  expect_eq(unlink("ut_dot/.."), -1, "unlink(ut_dot/..)");
+  expect_eq(chdir("ut_dot"), 0, "chdir(ut_dot)");
+  expect_eq(unlink("."), -1, "unlink(.)");
+  expect_eq(unlink(".."), -1, "unlink(..)");
+  expect_eq(chdir("/"), 0, "chdir(/)");
+  remove_path("ut_dot");
+}
+
+static void
+mkdir_existing(void)
+{
+  make_dir("ut_md");
+  expect_eq(mkdir("ut_md"), -1, "mkdir() of an existing directory");
+  make_file("ut_mf", "f", 1);
+  expect_eq(mkdir("ut_mf"), -1, "mkdir() over an existing file");
+  expect_eq(mkdir("/"), -1, "mkdir(/)");
+  remove_path("ut_mf");
+  remove_path("ut_md");
+}
+
+static void
+unlink_nonempty_dir(void)
+{
+  make_dir("ut_ne");
+  make_file("ut_ne/f", "f", 1);
+  expect_eq(unlink("ut_ne"), -1, "unlink() of a non-empty directory");
+  expect_eq(stat_checked("ut_ne/f").size, 1, "size of the file in it afterwards");
+  remove_path("ut_ne/f");
+  remove_path("ut_ne");
+}
+
+static void
+link_to_dir(void)
+{
+  make_dir("ut_ld");
+  expect_eq(link("ut_ld", "ut_ld2"), -1, "link() of a directory");
+  expect_absent("ut_ld2");
+  expect_eq(link("/", "ut_root"), -1, "link() of /");
+  remove_path("ut_ld");
+}
+
+static void
+open_dir_for_write(void)
+{
+  expect_eq(open("/", O_WRONLY), -1, "open(/, O_WRONLY)");
+  expect_eq(open("/", O_RDWR), -1, "open(/, O_RDWR)");
+  int fd = open_checked("/", O_RDONLY);
+  close(fd);
+}
+
+static void
+chdir_to_file(void)
+{
+  make_file("ut_cf", "f", 1);
+  expect_eq(chdir("ut_cf"), -1, "chdir() to a file");
+  expect_eq(chdir("ut_cf/x"), -1, "chdir() through a file");
+  expect_eq(open("ut_cf/x", O_CREATE | O_RDWR), -1, "open(O_CREATE) below a file");
+  remove_path("ut_cf");
+}
+
+#define MAX_BYTES  ((int)(MAXFILE * BSIZE))
+
+static void
+file_max_size(void)
+{
+  remember_path("ut_big");
+  int fd = open_checked("ut_big", O_CREATE | O_WRONLY);
+  for (int off = 0; off < MAX_BYTES; off += BUF_SIZE) {
+    int n = MAX_BYTES - off < BUF_SIZE ? MAX_BYTES - off : BUF_SIZE;
+    fill_pattern(buf, n, off);
+    int r = write(fd, buf, n);
+    if (r != n)
+      FAIL("write() at offset %d of the largest file = %d, want %d", off, r, n);
+  }
+  expect_eq(write(fd, "x", 1), -1, "write() of one byte past MAXFILE blocks");
+  close(fd);
+  expect_eq(stat_checked("ut_big").size, MAX_BYTES, "size of the largest file");
+  fd = open_checked("ut_big", O_RDONLY);
+  for (int off = 0; off < MAX_BYTES; off += BUF_SIZE) {
+    int n = MAX_BYTES - off < BUF_SIZE ? MAX_BYTES - off : BUF_SIZE;
+    read_checked(fd, buf, n);
+    expect_pattern(buf, n, off, "largest file read back");
+  }
+  expect_eq(read(fd, buf, 1), 0, "read() at the end of the largest file");
+  close(fd);
+  remove_path("ut_big");
+}
+
+#define MANY_FILES 60
+
+static char name_buf[32];
+
+static void
+remove_many_files(void)
+{
+  for (int i = 0; i < MANY_FILES; i++)
+    unlink(numbered(name_buf, "ut_many/f", i));
+}
+
+static void
+many_files(void)
+{
+  make_dir("ut_many");
+  cleanup_hook = remove_many_files;
+  for (int i = 0; i < MANY_FILES; i++) {
+    numbered(name_buf, "ut_many/f", i);
+    int fd = open_checked(name_buf, O_CREATE | O_WRONLY);
+    write_checked(fd, name_buf, strlen(name_buf));
+    close(fd);
+  }
+  for (int i = 0; i < MANY_FILES; i++) {
+    numbered(name_buf, "ut_many/f", i);
+    int fd = open_checked(name_buf, O_RDONLY);
+    int n = read(fd, buf, sizeof(name_buf));
+    close(fd);
+    if (n != strlen(name_buf) || memcmp(buf, name_buf, n) != 0)
+      FAIL("%s holds %d bytes that are not its own name", name_buf, n);
+  }
+  for (int i = 0; i < MANY_FILES; i++)
+    remove_path(numbered(name_buf, "ut_many/f", i));
+  remove_path("ut_many");
+}
+
+#define CC_WORKERS 4
+#define CC_ROUNDS  15
+#define CC_SHARED  4     /* names every worker creates and deletes */
+
+static void
+remove_cc_files(void)
+{
+  for (int i = 0; i < CC_SHARED; i++)
+    unlink(numbered(name_buf, "ut_cc/s", i));
+}
+
+/* One worker: its own files must hold its own data; the shared names may vanish under it. */
+static void
+cc_worker(uint64 id)
+{
+  static char own[32];
+  for (int round = 0; round < CC_ROUNDS; round++) {
+    numbered(own, "ut_cc/w", id * 100 + round);
+    int fd = open_checked(own, O_CREATE | O_RDWR);
+    int tag = id * 1000 + round;
+    write_checked(fd, &tag, sizeof(tag));
+    close(fd);
+    int seen = -1;
+    fd = open_checked(own, O_RDONLY);
+    read_checked(fd, &seen, sizeof(seen));
+    close(fd);
+    if (seen != tag)
+      FAIL("worker %d: %s holds %d, want %d", (int)id, own, seen, tag);
+    remove_path(own);
+    numbered(name_buf, "ut_cc/s", round % CC_SHARED);
+    fd = open(name_buf, O_CREATE | O_RDWR);
+    if (fd < 0)
+      FAIL("worker %d: open(%s, O_CREATE) = %d, want success", (int)id, name_buf, fd);
+    write_checked(fd, &tag, sizeof(tag));
+    close(fd);
+    unlink(name_buf);          /* another worker may have been first */
+  }
+}
+
+static void
+concurrent_create_delete(void)
+{
+  make_dir("ut_cc");
+  cleanup_hook = remove_cc_files;
+  for (int i = 0; i < CC_WORKERS; i++)
+    spawn(cc_worker, i);
+  for (int i = 0; i < CC_WORKERS; i++) {
+    int status;
+    int pid = wait(&status);
+    if (pid < 0 || status != 0)
+      FAIL("worker %d: exit status %d, want 0", pid, status);
+  }
+  remove_cc_files();
+  remove_path("ut_cc");
+}
+
+#define INODE_LIMIT 1000   /* far more than the disk has */
+
+static int inodes_made;
+
+static void
+remove_inode_files(void)
+{
+  for (int i = 0; i < inodes_made; i++)
+    unlink(numbered(name_buf, "ut_ino/i", i));
+}
+
+static void
+out_of_inodes(void)
+{
+  struct fsstat fs;
+  make_dir("ut_ino");
+  cleanup_hook = remove_inode_files;
+  fsstat(&fs);
+  int free_inodes = fs.free_inodes;
+  for (;;) {
+    int fd = open(numbered(name_buf, "ut_ino/i", inodes_made), O_CREATE | O_RDWR);
+    if (fd < 0)
+      break;
+    close(fd);
+    if (++inodes_made > INODE_LIMIT)
+      FAIL("created %d files, the disk cannot have that many inodes", inodes_made);
+  }
+  fsstat(&fs);
+  expect_eq(fs.free_inodes, 0, "free inodes once open(O_CREATE) fails");
+  expect_eq(inodes_made, free_inodes, "files created until inodes ran out");
+  expect_eq(mkdir("ut_ino2"), -1, "mkdir() with no free inodes");
+  for (int i = 0; i < inodes_made; i++)
+    remove_path(numbered(name_buf, "ut_ino/i", i));
+  inodes_made = 0;
+  remove_path("ut_ino");
+}
+
+#define BLOCK_FILES 16     /* far more than fit on the disk */
+
+static int block_files;
+
+static void
+remove_block_files(void)
+{
+  for (int i = 0; i < block_files; i++)
+    unlink(numbered(name_buf, "ut_blk/b", i));
+}
+
+/* Fill the disk with maximum-size files until a write comes up short. */
+static void
+out_of_blocks(void)
+{
+  struct fsstat fs;
+  make_dir("ut_blk");
+  cleanup_hook = remove_block_files;
+  fsstat(&fs);
+  int free_blocks = fs.free_blocks;
+  fill_pattern(buf, BUF_SIZE, 0);
+  int full = 0;
+  while (!full) {
+    if (block_files == BLOCK_FILES)
+      FAIL("wrote %d files of %d bytes and the disk is not full", BLOCK_FILES, MAX_BYTES);
+    int fd = open_checked(numbered(name_buf, "ut_blk/b", block_files++), O_CREATE | O_WRONLY);
+    for (int off = 0; off < MAX_BYTES && !full; off += BUF_SIZE) {
+      int n = MAX_BYTES - off < BUF_SIZE ? MAX_BYTES - off : BUF_SIZE;
+      if (write(fd, buf, n) != n)
+        full = 1;
+    }
+    close(fd);
+  }
+  fsstat(&fs);
+  expect_eq(fs.free_blocks, 0, "free blocks once a write came up short");
+  /* every block is accounted for: data blocks of the files plus their indirect blocks */
+  int used = 0;
+  for (int i = 0; i < block_files; i++) {
+    int size = stat_checked(numbered(name_buf, "ut_blk/b", i)).size;
+    used += (size + BSIZE - 1) / BSIZE;
+    if (size > NDIRECT * BSIZE)
+      used++;
+  }
+  if (used != free_blocks && used != free_blocks - 1)
+    FAIL("files hold %d blocks, but %d were free", used, free_blocks);
+  remove_block_files();
+  block_files = 0;
+  remove_path("ut_blk");
+}
+
+#define PIPE_TOTAL (100 * 1024)
+
+static void
+pipe_writer(uint64 fd)
+{
+  static const int sizes[] = { 1, 7, 100, 512, 513, 1024, 4000 };
+  int sent = 0;
+  for (int i = 0; sent < PIPE_TOTAL; i++) {
+    int n = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
+    if (n > PIPE_TOTAL - sent)
+      n = PIPE_TOTAL - sent;
+    fill_pattern(buf, n, sent);
+    write_checked(fd, buf, n);
+    sent += n;
+  }
+}
+
+static void
+pipe_big_transfer(void)
+{
+  static const int sizes[] = { 3, 64, 600, 2048, 4096 };
+  int fds[2];
+  make_pipe(fds);
+  int pid = fork_checked();
+  if (pid == 0) {
+    close(fds[0]);
+    pipe_writer(fds[1]);
+    exit(0);
+  }
+  close(fds[1]);
+  int got = 0;
+  uint sum = 0, want_sum = 0;
+  for (int i = 0;; i++) {
+    int r = read(fds[0], buf2, sizes[i % (sizeof(sizes) / sizeof(sizes[0]))]);
+    if (r < 0)
+      FAIL("read() from the pipe after %d bytes = %d", got, r);
+    if (r == 0)
+      break;
+    if (got + r > PIPE_TOTAL)
+      FAIL("pipe delivered more than the %d bytes sent", PIPE_TOTAL);
+    expect_pattern(buf2, r, got, "data through the pipe");
+    for (int j = 0; j < r; j++) {
+      sum = sum * 33 + (uchar)buf2[j];
+      want_sum = want_sum * 33 + pattern_byte(got + j);
+    }
+    got += r;
+  }
+  expect_eq(got, PIPE_TOTAL, "bytes through the pipe");
+  if (sum != want_sum)
+    FAIL("checksum 0x%x, want 0x%x", sum, want_sum);
+  expect_eq(reap(pid), 0, "writer's exit status");
+  close(fds[0]);
+}
+
+static void
+pipe_no_reader(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  close(fds[0]);
+  expect_eq(write(fds[1], "x", 1), -1, "write() to a pipe with no reader");
+  close(fds[1]);
+}
+
+static void
+pipe_no_writer(void)
+{
+  int fds[2];
+  make_pipe(fds);
+  write_checked(fds[1], "ab", 2);
+  close(fds[1]);
+  expect_eq(read(fds[0], buf, 10), 2, "read() of what was left in a pipe");
+  expect_eq(read(fds[0], buf, 10), 0, "read() from an empty pipe with no writer");
+  close(fds[0]);
+}
+
+static void
+offset_shared_fork(void)
+{
+  remember_path("ut_off");
+  int fd = open_checked("ut_off", O_CREATE | O_RDWR | O_TRUNC);
+  int pid = fork_checked();
+  if (pid == 0) {
+    write_checked(fd, "child ", 6);
+    exit(0);
+  }
+  expect_eq(reap(pid), 0, "child's exit status");
+  write_checked(fd, "parent", 6);
+  close(fd);
+  fd = open_checked("ut_off", O_RDONLY);
+  int n = read(fd, buf, 100);
+  close(fd);
+  buf[n < 0 ? 0 : n] = '\0';
+  if (strcmp(buf, "child parent") != 0)
+    FAIL("file written through a forked descriptor holds \"%s\", want \"child parent\"", buf);
+  remove_path("ut_off");
+}
+
+static void
+offset_shared_dup(void)
+{
+  remember_path("ut_dup");
+  int fd = open_checked("ut_dup", O_CREATE | O_RDWR | O_TRUNC);
+  int copy = dup(fd);
+  expect_ok(copy, "dup()");
+  write_checked(fd, "ab", 2);
+  write_checked(copy, "cd", 2);
+  close(fd);
+  close(copy);
+  fd = open_checked("ut_dup", O_RDONLY);
+  copy = dup(fd);
+  read_checked(fd, buf, 2);
+  read_checked(copy, buf + 2, 2);
+  buf[4] = '\0';
+  if (strcmp(buf, "abcd") != 0)
+    FAIL("writes and reads through dup'ed descriptors saw \"%s\", want \"abcd\"", buf);
+  expect_eq(read(fd, buf, 1), 0, "read() at the shared end of file");
+  close(fd);
+  close(copy);
+  remove_path("ut_dup");
+}
+
+/* ================= the runner ================= */
+
+enum speed { QUICK, SLOW };
+
+struct test {
+  const char *name;
+  void (*run)(void);
+  enum speed speed;
+};
+
+static const struct test tests[] = {
+/* BEGIN TESTS */
+  { "memory_layout", memory_layout, QUICK },
+  { "read_bad_buffers", read_bad_buffers, QUICK },
+  { "read_into_text_unchanged", read_into_text_unchanged, QUICK },
+  { "write_bad_buffers", write_bad_buffers, QUICK },
+  { "pipe_bad_buffers", pipe_bad_buffers, QUICK },
+  { "console_bad_buffers", console_bad_buffers, QUICK },
+  { "pipe_bad_array", pipe_bad_array, QUICK },
+  { "fstat_bad_buffer", fstat_bad_buffer, QUICK },
+  { "wait_bad_status", wait_bad_status, QUICK },
+  { "vmstat_bad_buffer", vmstat_bad_buffer, QUICK },
+  { "vmstat_bad_pid", vmstat_bad_pid, QUICK },
+  { "fsstat_bad_buffer", fsstat_bad_buffer, QUICK },
+  { "open_bad_path", open_bad_path, QUICK },
+  { "mkdir_bad_path", mkdir_bad_path, QUICK },
+  { "chdir_bad_path", chdir_bad_path, QUICK },
+  { "unlink_bad_path", unlink_bad_path, QUICK },
+  { "mknod_bad_path", mknod_bad_path, QUICK },
+  { "link_bad_paths", link_bad_paths, QUICK },
+  { "exec_bad_path", exec_bad_path, QUICK },
+  { "exec_bad_argv", exec_bad_argv, QUICK },
+  { "exec_unterminated_argv", exec_unterminated_argv, QUICK },
+  { "read_bad_fds", read_bad_fds, QUICK },
+  { "write_bad_fds", write_bad_fds, QUICK },
+  { "close_bad_fds", close_bad_fds, QUICK },
+  { "fstat_bad_fds", fstat_bad_fds, QUICK },
+  { "dup_bad_fds", dup_bad_fds, QUICK },
+  { "fd_modes_enforced", fd_modes_enforced, QUICK },
+  { "fd_table_full", fd_table_full, QUICK },
+  { "overlong_paths", overlong_paths, QUICK },
+  { "longest_path_accepted", longest_path_accepted, QUICK },
+  { "exec_many_args", exec_many_args, QUICK },
+  { "exec_long_arg", exec_long_arg, QUICK },
+  { "exec_too_many_args", exec_too_many_args, QUICK },
+  { "exec_arg_too_long", exec_arg_too_long, QUICK },
+  { "exec_args_overflow_stack", exec_args_overflow_stack, QUICK },
+  { "exec_missing_file", exec_missing_file, QUICK },
+  { "copy_to_page_end", copy_to_page_end, QUICK },
+  { "copy_from_page_end", copy_from_page_end, QUICK },
+  { "copy_across_pages", copy_across_pages, QUICK },
+  { "copy_into_unmapped", copy_into_unmapped, QUICK },
+  { "copy_from_unmapped", copy_from_unmapped, QUICK },
+  { "copy_into_guard", copy_into_guard, QUICK },
+  { "copy_from_guard", copy_from_guard, QUICK },
+  { "path_at_page_end", path_at_page_end, QUICK },
+  { "path_across_pages", path_across_pages, QUICK },
+  { "path_unterminated", path_unterminated, QUICK },
+  { "sbrk_returns_old_break", sbrk_returns_old_break, QUICK },
+  { "sbrk_grow_shrink_regrow", sbrk_grow_shrink_regrow, QUICK },
+  { "sbrk_huge_fails", sbrk_huge_fails, QUICK },
+  { "sbrk_below_heap_fails", sbrk_below_heap_fails, QUICK },
+  { "sbrk_exhaust_recovers", sbrk_exhaust_recovers, QUICK },
+  { "sbrk_limit_faults", sbrk_limit_faults, QUICK },
+  { "sbrk_shrink_unmaps", sbrk_shrink_unmaps, QUICK },
+  { "sbrklazy_rw", sbrklazy_rw, QUICK },
+  { "sbrklazy_syscalls", sbrklazy_syscalls, QUICK },
+  { "stack_guard_fault", stack_guard_fault, QUICK },
+  { "stack_guard_load_fault", stack_guard_load_fault, QUICK },
+  { "stack_overflow_fault", stack_overflow_fault, QUICK },
+  { "text_write_fault", text_write_fault, QUICK },
+  { "text_survives_child_fault", text_survives_child_fault, QUICK },
+  { "data_exec_fault", data_exec_fault, QUICK },
+  { "privileged_fault", privileged_fault, QUICK },
+  { "kernel_memory_fault", kernel_memory_fault, QUICK },
+  { "top_of_memory_fault", top_of_memory_fault, QUICK },
+  { "exec_tiny_elf", exec_tiny_elf, QUICK },
+  { "exec_garbage_file", exec_garbage_file, QUICK },
+  { "exec_truncated_header", exec_truncated_header, QUICK },
+  { "exec_segments_past_eof", exec_segments_past_eof, QUICK },
+  { "exec_filesz_over_memsz", exec_filesz_over_memsz, QUICK },
+  { "exec_segment_wraps", exec_segment_wraps, QUICK },
+  { "exec_segment_data_past_eof", exec_segment_data_past_eof, QUICK },
+  { "exec_segment_at_trapframe", exec_segment_at_trapframe, QUICK },
+  { "exec_segment_at_kernbase", exec_segment_at_kernbase, QUICK },
+  { "exec_bad_entry_killed", exec_bad_entry_killed, QUICK },
+  { "exec_after_oom", exec_after_oom, QUICK },
+  { "exit_status", exit_status, QUICK },
+  { "wait_no_children", wait_no_children, QUICK },
+  { "fork_returns_child_pid", fork_returns_child_pid, QUICK },
+  { "reparent_to_init", reparent_to_init, QUICK },
+  { "kill_spinner", kill_spinner, QUICK },
+  { "kill_blocked_reader", kill_blocked_reader, QUICK },
+  { "kill_sleeper", kill_sleeper, QUICK },
+  { "kill_bad_pid", kill_bad_pid, QUICK },
+  { "zombies_reaped", zombies_reaped, QUICK },
+  { "preemption", preemption, QUICK },
+  { "fork_tree", fork_tree, QUICK },
+  { "fork_fill_proc_table", fork_fill_proc_table, QUICK },
+  { "file_write_read", file_write_read, QUICK },
+  { "file_truncate", file_truncate, QUICK },
+  { "unlink_while_open", unlink_while_open, QUICK },
+  { "link_counts", link_counts, QUICK },
+  { "nested_dirs", nested_dirs, QUICK },
+  { "root_dotdot", root_dotdot, QUICK },
+  { "new_dir_entries", new_dir_entries, QUICK },
+  { "unlink_dot", unlink_dot, QUICK },
+  { "mkdir_existing", mkdir_existing, QUICK },
+  { "unlink_nonempty_dir", unlink_nonempty_dir, QUICK },
+  { "link_to_dir", link_to_dir, QUICK },
+  { "open_dir_for_write", open_dir_for_write, QUICK },
+  { "chdir_to_file", chdir_to_file, QUICK },
+  { "file_max_size", file_max_size, QUICK },
+  { "many_files", many_files, QUICK },
+  { "concurrent_create_delete", concurrent_create_delete, QUICK },
+  { "out_of_inodes", out_of_inodes, SLOW },
+  { "out_of_blocks", out_of_blocks, SLOW },
+  { "pipe_big_transfer", pipe_big_transfer, QUICK },
+  { "pipe_no_reader", pipe_no_reader, QUICK },
+  { "pipe_no_writer", pipe_no_writer, QUICK },
+  { "offset_shared_fork", offset_shared_fork, QUICK },
+  { "offset_shared_dup", offset_shared_dup, QUICK },
+/* END TESTS */
+};
+
+#define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
+
+/* What a test must give back: free pages, blocks and inodes. */
+struct resources {
+  int pages;
+  int blocks;
+  int inodes;
+};
+
+static struct resources
+measure(void)
+{
+  struct resources r = { freepages(), -1, -1 };
+  struct fsstat fs;
+  if (fsstat(&fs) == 0) {
+    r.blocks = fs.free_blocks;
+    r.inodes = fs.free_inodes;
+  }
+  return r;
+}
+
+/* Print what was lost between before and after; 1 if nothing was. */
+static int
+nothing_lost(struct resources before, struct resources after)
+{
+  int ok = 1;
+  if (before.pages != after.pages) {
+    printf("lost free pages: before %d after %d\n", before.pages, after.pages);
+    ok = 0;
+  }
+  if (before.blocks != after.blocks) {
+    printf("lost free blocks: before %d after %d\n", before.blocks, after.blocks);
+    ok = 0;
+  }
+  if (before.inodes != after.inodes) {
+    printf("lost free inodes: before %d after %d\n", before.inodes, after.inodes);
+    ok = 0;
+  }
+  return ok;
+}
+
+/* Runs one test in a child; 1 if it passed and gave everything back. */
+static int
+run_test(const struct test *t)
+{
+  struct resources before = measure();
+  int pid = fork();
+  if (pid < 0) {
+    printf("test %s: FAILED (fork failed)\n", t->name);
+    return 0;
+  }
+  if (pid == 0) {
+    test_name = t->name;
+    test_pid = getpid();
+    t->run();
+    exit(0);
+  }
+  int status = 0;
+  if (wait(&status) != pid) {
+    printf("test %s: FAILED (wait failed)\n", t->name);
+    return 0;
+  }
+  int ok = (status == 0);
+  if (status == KILLED)
+    printf("  %s: the test process was killed by the kernel\n", t->name);
+  else if (status != 0)
+    printf("  %s: exit status %d\n", t->name, status);
+  if (!nothing_lost(before, measure()))
+    ok = 0;
+  printf("test %s: %s\n", t->name, ok ? "OK" : "FAILED");
+  return ok;
+}
+
+/*
+ * Directories never shrink. Creating and removing a few files up front gives
+ * the root directory spare entries, so the first test to create a file does
+ * not get charged for the block that the directory grows by.
+ */
+#define ROOT_SPARE_ENTRIES 16
+
+static void
+reserve_root_entries(void)
+{
+  for (int i = 0; i < ROOT_SPARE_ENTRIES; i++) {
+    int fd = open(numbered(name_buf, "ut_spare", i), O_CREATE | O_RDWR);
+    if (fd >= 0)
+      close(fd);
+  }
+  for (int i = 0; i < ROOT_SPARE_ENTRIES; i++)
+    unlink(numbered(name_buf, "ut_spare", i));
+}
+
+static const struct test *
+find_test(const char *name)
+{
+  for (int i = 0; i < NTESTS; i++)
+    if (strcmp(tests[i].name, name) == 0)
+      return &tests[i];
+  return 0;
+}
+
+static void
+list_tests(void)
+{
+  for (int i = 0; i < NTESTS; i++)
+    printf("%s%s\n", tests[i].name, tests[i].speed == SLOW ? " slow" : "");
+}
+
+int
+main(int argc, char *argv[])
+{
+  int on_stack;
+  int quick_only = 0;
+  int named = 0;
+
+  stack_page = PGROUNDDOWN((uint64)&on_stack);
+  heap_start = current_break();
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-l") == 0) {
+      list_tests();
+      exit(0);
+    } else if (strcmp(argv[i], "-q") == 0) {
+      quick_only = 1;
+    } else if (find_test(argv[i]) != 0) {
+      named++;
+    } else {
+      fprintf(2, "usage: usertests [-q] [-l] [NAME...]; no test named %s\n", argv[i]);
+      exit(1);
+    }
+  }
+
+  chdir("/");
+  reserve_root_entries();
+  printf("usertests starting\n");
+  struct resources start = measure();
+  int failed = 0;
+  if (named) {
+    for (int i = 1; i < argc; i++)
+      if (argv[i][0] != '-')
+        failed += !run_test(find_test(argv[i]));
+  } else {
+    for (int i = 0; i < NTESTS; i++)
+      if (!(quick_only && tests[i].speed == SLOW))
+        failed += !run_test(&tests[i]);
+  }
+  if (!nothing_lost(start, measure()))
+    failed++;
+  printf(failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
+  exit(failed ? 1 : 0);
+}
