@@ -69,7 +69,7 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 
 .DEFAULT_GOAL := all
 all: kernel/kernel fs.img
-.PRECIOUS: user/%.o
+.SECONDARY: $(UPROG_SRCS:.c=.o)
 
 -include kernel/*/*.d user/*.d
 

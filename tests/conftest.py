@@ -115,13 +115,18 @@ class Console:
 
 
 class Machine:
-    """One QEMU running the kernel on a private copy of fs.img, driven through its console."""
+    """
+    One QEMU running the kernel on a private copy of fs.img, driven through its
+    console. Methods that can fail set __tracebackhide__, so pytest reports a
+    failure at the test's line rather than inside this class.
+    """
 
     def __init__(self, name, harts, allow_usertraps=False):
         self.name = name
         self.harts = harts
         self.allow_usertraps = allow_usertraps
         self.mark = 0          # console offset where the next wait starts looking
+        self.argv = []
         self.proc = None
         self.console = None
         self._tmpdir = None
@@ -154,6 +159,7 @@ class Machine:
 
     def boot(self, timeout=BOOT_TIMEOUT):
         """Starts QEMU and waits for init to start the shell and for its first prompt."""
+        __tracebackhide__ = True
         self.start()
         self.expect(re.escape(BOOT_BANNER), timeout, what=f"the boot message {BOOT_BANNER!r}")
         self.wait_prompt(timeout)
@@ -167,14 +173,15 @@ class Machine:
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self._exit_note = f"QEMU pid {self.proc.pid} did not die after SIGKILL"
+        # QEMU's death ends the reader thread; only then is its fd safe to close.
+        if self.console is not None:
+            self.console.join(STOP_TIMEOUT)
         if self.proc is not None:
             for pipe in (self.proc.stdin, self.proc.stdout):
                 try:
                     pipe.close()
                 except OSError:
                     pass
-        if self.console is not None:
-            self.console.join(STOP_TIMEOUT)
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
@@ -198,6 +205,7 @@ class Machine:
         return found
 
     def _raise(self, problem):
+        __tracebackhide__ = True
         status = self.proc.poll() if self.proc else None
         exited = f" (QEMU exited with status {status})" if status is not None else ""
         raise ConsoleError(
@@ -210,6 +218,7 @@ class Machine:
         it. Fails at once on a kernel panic or an unexpected usertrap, and on
         timeout or QEMU exit, naming `what` it was waiting for.
         """
+        __tracebackhide__ = True
         scan_from = self.mark
         bad = None
 
@@ -235,6 +244,7 @@ class Machine:
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None):
         """Waits for regex pattern after the mark; moves the mark past it and returns the match."""
+        __tracebackhide__ = True
         regex = re.compile(pattern, re.M) if isinstance(pattern, str) else pattern
         start = self.mark
         match = self.wait_for(lambda text: regex.search(text, start), timeout,
@@ -244,6 +254,7 @@ class Machine:
 
     def expect_all(self, patterns, timeout=COMMAND_TIMEOUT, what=None):
         """Waits until every regex appears after the mark, in any order; returns the matches."""
+        __tracebackhide__ = True
         regexes = [re.compile(p, re.M) for p in patterns]
         start = self.mark
 
@@ -261,6 +272,7 @@ class Machine:
         Waits for a shell prompt at the start of a line and returns the output
         between the mark and it; the mark moves past the prompt.
         """
+        __tracebackhide__ = True
         start = self.mark
         # The mark usually sits just after a newline, which then counts as the line start.
         search_from = max(0, start - 1)
@@ -275,6 +287,7 @@ class Machine:
 
     def send(self, data):
         """Types raw bytes (str is UTF-8 encoded) without waiting for anything."""
+        __tracebackhide__ = True
         if isinstance(data, str):
             data = data.encode()
         try:
@@ -285,6 +298,7 @@ class Machine:
 
     def type_line(self, line, timeout=ECHO_TIMEOUT):
         """Types line and a newline a chunk at a time, waiting for the console to echo each chunk."""
+        __tracebackhide__ = True
         typed = line + "\n"
         for at in range(0, len(typed), TYPE_CHUNK):
             chunk = typed[at:at + TYPE_CHUNK]
@@ -297,6 +311,7 @@ class Machine:
         echo up to the next prompt, or up to and including the first match of
         regex `until` when given (the prompt is then not waited for).
         """
+        __tracebackhide__ = True
         self.type_line(cmd)
         start = self.mark
         if until is not None:
@@ -317,7 +332,7 @@ class Machine:
     def transcript(self):
         status = self.proc.returncode if self.proc else None
         header = [f"# {self.name}: {self.harts} harts",
-                  "# " + " ".join(getattr(self, "argv", [])),
+                  "# " + " ".join(self.argv),
                   f"# QEMU exit status {status}"]
         if self._exit_note:
             header.append("# " + self._exit_note)

@@ -3,13 +3,13 @@ test_boot.py: the kernel boots to a shell, and everyday shell commands and
 console editing keys behave. Each test boots its own machine.
 """
 import re
+from pathlib import Path
 
 from conftest import BOOT_BANNER, REPO
 
 T_DIR, T_FILE, T_DEVICE = 1, 2, 3      # kernel/stat.h
 README = REPO / "README.md"
 README_ON_DISK = README.name            # mkfs keeps the base name
-LIBRARY_SOURCES = {"ulib.c", "printf.c", "umalloc.c"}   # user/*.c that are not programs
 
 CTRL_D = "\x04"
 CTRL_P = "\x10"
@@ -18,9 +18,17 @@ DELETE = "\x7f"
 ERASE_ECHO = "\b \b"                    # how the console rubs out one character
 
 
+def library_sources():
+    """The user/*.c files that are the user library, not programs (ULIB_SRCS in the Makefile)."""
+    found = re.search(r"^ULIB_SRCS\s*:?=(.*)$", (REPO / "Makefile").read_text(), re.M)
+    assert found, "no ULIB_SRCS line in the Makefile"
+    return {Path(src).name for src in found.group(1).split()}
+
+
 def user_programs():
     """Names of the programs mkfs puts on the disk: every user/NAME.c but the library."""
-    return sorted(p.stem for p in (REPO / "user").glob("*.c") if p.name not in LIBRARY_SOURCES)
+    library = library_sources()
+    return sorted(p.stem for p in (REPO / "user").glob("*.c") if p.name not in library)
 
 
 def ls_entries(output):

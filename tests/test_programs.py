@@ -1,7 +1,7 @@
 """
-test_programs.py: the stress programs (forktest, stressfs, grind) succeed, and
-give back every physical page they used: `vmstat` shows the same number of
-free pages before and after.
+test_programs.py: the stress programs (forktest, stressfs, grind) and the
+xv6 API compatibility check (xv6compat) succeed, and give back every physical
+page they used: `vmstat` shows the same number of free pages before and after.
 """
 import re
 
@@ -15,6 +15,7 @@ PROGRAMS = [
     ("forktest", "forktest: OK"),
     ("stressfs", "stressfs: OK"),
     (f"grind {GRIND_ROUNDS}", "grind: OK"),
+    ("xv6compat", "xv6compat: OK"),
 ]
 
 
