@@ -1910,7 +1910,7 @@ tree_node(int level)
 }
 
 static void
-fork_tree(void)
+forkfork(void)
 {
   int below = 1;               /* size of a subtree rooted at level 1 */
   for (int level = TREE_LEVELS; level > 1; level--)
@@ -2601,7 +2601,7 @@ static const struct test tests[] = {
   { "kill_bad_pid", kill_bad_pid, QUICK },
   { "zombies_reaped", zombies_reaped, QUICK },
   { "preemption", preemption, QUICK },
-  { "fork_tree", fork_tree, QUICK },
+  { "forkfork", forkfork, QUICK },
   { "fork_fill_proc_table", fork_fill_proc_table, QUICK },
   { "file_write_read", file_write_read, QUICK },
   { "file_truncate", file_truncate, QUICK },
