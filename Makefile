@@ -69,7 +69,7 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 
 .DEFAULT_GOAL := all
 all: kernel/kernel fs.img
-.SECONDARY: $(UPROG_SRCS:.c=.o)
+.SECONDARY: $(UPROG_SRCS:.c=.o) $(ULIB)
 
 -include kernel/*/*.d user/*.d
 

@@ -1,8 +1,8 @@
 /*
  * fault.h: the one place that decides what a page fault on a user address
- * means, and acts on it. The trap path (store page faults) and copyout (the
- * kernel writing into user memory) both come here, so a write is treated
- * the same whether the CPU or the kernel makes it.
+ * means, and acts on it. The trap path (store page faults) and the kernel's
+ * user copies (copyout, copyin, copyinstr) all come here, so an access is
+ * treated the same whether the CPU or the kernel makes it.
  *
  * The steps, named as in the design (docs/cow.md):
  *   decide  fault_decide(): pure function of the PTE and the page's owners

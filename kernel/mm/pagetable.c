@@ -80,21 +80,13 @@ pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages)
   }
 }
 
-/* The physical page behind user address va if its PTE has all of perm; else 0. */
-static uint64
-user_page(pagetable_t pt, uint64 va, pte_t perm)
-{
-  pte_t *pte = pt_walk(pt, va, 0);
-  if (pte == 0)
-    return 0;
-  pte_t need = PTE_V | PTE_U | perm;
-  return (*pte & need) == need ? PTE2PA(*pte) : 0;
-}
-
 uint64
 pt_user_pa(pagetable_t pt, uint64 va)
 {
-  return user_page(pt, va, 0);
+  pte_t *pte = pt_walk(pt, va, 0);
+  if (pte == 0 || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U))
+    return 0;
+  return PTE2PA(*pte);
 }
 
 /* Free the table pages themselves; every leaf must already be unmapped. */
@@ -247,7 +239,7 @@ uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
 {
   *resident = *shared = 0;
   for (uint64 va = 0; va < sz; va += PGSIZE) {
-    uint64 pa = user_page(pt, va, 0);
+    uint64 pa = pt_user_pa(pt, va);
     if (pa == 0)
       continue;
     (*resident)++;
@@ -258,40 +250,43 @@ uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
 
 /* ---- checked copies between kernel and user memory ---- */
 
-int
-copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
+/*
+ * Move len bytes between kernel buffer kbuf and user address uva, a page at
+ * a time. Each page is first made ready for the access by fault_resolve(),
+ * exactly as a CPU access would be: that is where copy-on-write pages get
+ * copied before the kernel writes to them. 0, or -1 at the first bad page.
+ */
+static int
+user_copy(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, enum fault_access access)
 {
-  const char *from = src;
   while (len > 0) {
-    uint64 page_va = PGROUNDDOWN(dstva);
+    uint64 page_va = PGROUNDDOWN(uva);
     uint64 pa;
-    if (fault_resolve(pt, page_va, FAULT_WRITE, &pa) != FAULT_RESOLVED)
+    if (fault_resolve(pt, page_va, access, &pa) != FAULT_RESOLVED)
       return -1;
-    uint64 n = MIN(PGSIZE - (dstva - page_va), len);
-    memmove((void *)(pa + (dstva - page_va)), from, n);
+    char *user = (char *)pa + (uva - page_va);
+    uint64 n = MIN(PGSIZE - (uva - page_va), len);
+    if (access == FAULT_WRITE)
+      memmove(user, kbuf, n);
+    else
+      memmove(kbuf, user, n);
     len -= n;
-    from += n;
-    dstva += n;
+    kbuf += n;
+    uva += n;
   }
   return 0;
 }
 
 int
+copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
+{
+  return user_copy(pt, dstva, (char *)src, len, FAULT_WRITE);
+}
+
+int
 copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len)
 {
-  char *to = dst;
-  while (len > 0) {
-    uint64 page_va = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(pt, page_va, PTE_R);
-    if (pa == 0)
-      return -1;
-    uint64 n = MIN(PGSIZE - (srcva - page_va), len);
-    memmove(to, (void *)(pa + (srcva - page_va)), n);
-    len -= n;
-    to += n;
-    srcva += n;
-  }
-  return 0;
+  return user_copy(pt, srcva, dst, len, FAULT_READ);
 }
 
 int
@@ -299,8 +294,8 @@ copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max)
 {
   while (max > 0) {
     uint64 page_va = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(pt, page_va, PTE_R);
-    if (pa == 0)
+    uint64 pa;
+    if (fault_resolve(pt, page_va, FAULT_READ, &pa) != FAULT_RESOLVED)
       return -1;
     const char *p = (const char *)(pa + (srcva - page_va));
     uint64 n = MIN(PGSIZE - (srcva - page_va), max);
