@@ -42,7 +42,7 @@ static enum fault_result
 fault_reuse(struct fault_ctx *f)
 {
   *f->pte = private_pte(*f->pte, f->old_pa);
-  tlb_flush_all();
+  tlb_flush_page(f->va);
   COUNT(f, cow_reuses);
   return FAULT_RESOLVED;
 }
@@ -59,7 +59,7 @@ fault_copy(struct fault_ctx *f)
     return FAULT_NO_MEMORY;
   memmove(copy, (void *)f->old_pa, PGSIZE);
   *f->pte = private_pte(*f->pte, (uint64)copy);
-  tlb_flush_all();
+  tlb_flush_page(f->va);
   page_free((void *)f->old_pa);
   COUNT(f, cow_copies);
   return FAULT_RESOLVED;
