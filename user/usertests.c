@@ -21,6 +21,7 @@
 #include "kernel/stat.h"
 #include "kernel/vm.h"
 #include "kernel/vmstat.h"
+#include "kernel/proc/elf.h"
 #include "user/user.h"
 
 int main(int argc, char *argv[]);
@@ -1403,44 +1404,13 @@ text_survives_child_fault(void)
 
 /* ================= tests: exec of hand-made ELF files ================= */
 
-/* The parts of the ELF-64 format a loader reads. */
-struct elf64_header {
-  uint magic;
-  uchar ident[12];
-  ushort type;
-  ushort machine;
-  uint version;
-  uint64 entry;
-  uint64 phoff;
-  uint64 shoff;
-  uint flags;
-  ushort ehsize;
-  ushort phentsize;
-  ushort phnum;
-  ushort shentsize;
-  ushort shnum;
-  ushort shstrndx;
-};
-
-struct elf64_segment {
-  uint type;
-  uint flags;
-  uint64 off;
-  uint64 vaddr;
-  uint64 paddr;
-  uint64 filesz;
-  uint64 memsz;
-  uint64 align;
-};
-
-#define ELF_MAGIC_WORD   0x464C457FU   /* "\x7fELF" read little-endian */
+/* ELF structures and constants come from the kernel's own loader header (kernel/proc/elf.h). */
 #define ELF_CLASS64      2
 #define ELF_DATA_LSB     1
 #define ELF_VERSION      1
 #define ELF_TYPE_EXEC    2
 #define ELF_MACHINE_RV   243
-#define ELF_SEG_LOAD     1
-#define ELF_SEG_RX       5
+#define ELF_SEG_RX       (ELF_PF_R | ELF_PF_X)
 #define TINY_EXIT_STATUS 7
 #define TINY_CODE_OFF    PGSIZE        /* code sits page-aligned in the file, like vaddr */
 
@@ -1450,8 +1420,8 @@ struct elf64_segment {
 #define RISCV_ECALL    0x00000073U
 
 struct tiny_elf {
-  struct elf64_header eh;
-  struct elf64_segment seg;
+  struct elf_header eh;
+  struct elf_phdr seg;
 };
 
 /* addi reg, zero, value */
@@ -1466,7 +1436,7 @@ static void
 tiny_elf_init(struct tiny_elf *e)
 {
   memset(e, 0, sizeof(*e));
-  e->eh.magic = ELF_MAGIC_WORD;
+  e->eh.magic = ELF_MAGIC;
   e->eh.ident[0] = ELF_CLASS64;
   e->eh.ident[1] = ELF_DATA_LSB;
   e->eh.ident[2] = ELF_VERSION;
@@ -1474,11 +1444,11 @@ tiny_elf_init(struct tiny_elf *e)
   e->eh.machine = ELF_MACHINE_RV;
   e->eh.version = ELF_VERSION;
   e->eh.entry = 0;
-  e->eh.phoff = sizeof(struct elf64_header);
-  e->eh.ehsize = sizeof(struct elf64_header);
-  e->eh.phentsize = sizeof(struct elf64_segment);
+  e->eh.phoff = sizeof(struct elf_header);
+  e->eh.ehsize = sizeof(struct elf_header);
+  e->eh.phentsize = sizeof(struct elf_phdr);
   e->eh.phnum = 1;
-  e->seg.type = ELF_SEG_LOAD;
+  e->seg.type = ELF_PT_LOAD;
   e->seg.flags = ELF_SEG_RX;
   e->seg.off = TINY_CODE_OFF;
   e->seg.vaddr = 0;

@@ -49,11 +49,22 @@ put_string(const char *s)
     console_putc(*s++);
 }
 
-/* Read one integer argument of the size given by the count of 'l's. */
-#define NEXT_ARG(ap, longs, stype, utype, is_signed)                          \
-  ((longs) >= 2 ? (is_signed ? (stype)va_arg(ap, long long) : (stype)va_arg(ap, unsigned long long)) \
-   : (longs) == 1 ? (is_signed ? (stype)va_arg(ap, long) : (stype)va_arg(ap, unsigned long))        \
-   : (is_signed ? (stype)va_arg(ap, int) : (stype)(utype)va_arg(ap, unsigned int)))
+/* The next integer argument, of the size that `longs` 'l' prefixes give it. */
+static long long
+next_signed(va_list *ap, int longs)
+{
+  if (longs >= 2)
+    return va_arg(*ap, long long);
+  return longs == 1 ? va_arg(*ap, long) : va_arg(*ap, int);
+}
+
+static unsigned long long
+next_unsigned(va_list *ap, int longs)
+{
+  if (longs >= 2)
+    return va_arg(*ap, unsigned long long);
+  return longs == 1 ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned int);
+}
 
 static void
 vformat(const char *fmt, va_list ap)
@@ -70,9 +81,9 @@ vformat(const char *fmt, va_list ap)
     }
     char conv = *++fmt;
     switch (conv) {
-    case 'd': put_signed(NEXT_ARG(ap, longs, long long, unsigned long long, 1)); break;
-    case 'u': put_unsigned(NEXT_ARG(ap, longs, unsigned long long, unsigned long long, 0), 10); break;
-    case 'x': put_unsigned(NEXT_ARG(ap, longs, unsigned long long, unsigned long long, 0), 16); break;
+    case 'd': put_signed(next_signed(&ap, longs)); break;
+    case 'u': put_unsigned(next_unsigned(&ap, longs), 10); break;
+    case 'x': put_unsigned(next_unsigned(&ap, longs), 16); break;
     case 'p': {
       uint64 v = va_arg(ap, uint64);
       put_string("0x");
