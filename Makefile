@@ -65,7 +65,7 @@ mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kern
 	gcc -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
 fs.img: mkfs/mkfs README.md $(UPROGS)
-	mkfs/mkfs $@ README.md $(UPROGS)
+	mkfs/mkfs $@ README=README.md $(UPROGS)
 
 .DEFAULT_GOAL := all
 all: kernel/kernel fs.img

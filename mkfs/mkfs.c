@@ -1,6 +1,7 @@
 /*
  * mkfs.c: host tool that builds a file system image in the format of kernel/fs.h.
- *   mkfs fs.img FILE...   every FILE goes into "/" under its base name, minus one leading '_'.
+ *   mkfs fs.img FILE...   every FILE goes into "/" under its base name, minus one leading '_';
+ *                         NAME=FILE puts FILE there as NAME instead.
  * The image is assembled in memory, then written out in one go.
  */
 #include <errno.h>
@@ -256,10 +257,25 @@ check_unique(struct image *img, const char *name)
   }
 }
 
+/* An argument is PATH, or NAME=PATH to give the file another name on the image. */
 static void
-add_file(struct image *img, const char *path)
+add_file(struct image *img, const char *arg)
 {
-  const char *name = image_name(path);
+  char chosen[DIRSIZ + 1];
+  const char *path = arg;
+  const char *name;
+  const char *eq = strchr(arg, '=');
+  if (eq != NULL) {
+    size_t len = (size_t)(eq - arg);
+    if (len == 0 || len > DIRSIZ || memchr(arg, '/', len) != NULL)
+      die("%s: the name before '=' must be 1 to %d characters without '/'", arg, DIRSIZ);
+    memcpy(chosen, arg, len);
+    chosen[len] = '\0';
+    name = chosen;
+    path = eq + 1;
+  } else {
+    name = image_name(path);
+  }
   uchar buf[BSIZE];
   size_t n;
   uint inum;

@@ -9,7 +9,7 @@ from conftest import BOOT_BANNER, REPO
 
 T_DIR, T_FILE, T_DEVICE = 1, 2, 3      # kernel/stat.h
 README = REPO / "README.md"
-README_ON_DISK = README.name            # mkfs keeps the base name
+README_ON_DISK = "README"               # the Makefile names it as xv6 does
 
 CTRL_D = "\x04"
 CTRL_P = "\x10"
@@ -145,7 +145,14 @@ def test_grep_patterns(machine):
 
 def test_ctrl_p_lists_processes(machine):
     machine.send(CTRL_P)
-    machine.expect_all([r"^.*\binit\b.*$", r"^.*\bsh\b.*$"], what="^P lines naming init and sh")
+    # One line per process: pid, state, name, then its resident and shared user pages.
+    init_line, sh_line = machine.expect_all(
+        [r"^1 sleep init resident (\d+) shared (\d+)$", r"^\d+ sleep sh resident (\d+) shared (\d+)$"],
+        what="^P lines for init and sh with resident and shared page counts")
+    for line in (init_line, sh_line):
+        resident, shared = int(line.group(1)), int(line.group(2))
+        assert resident > 0 and 0 <= shared <= resident, (
+            f"expected 0 <= shared <= resident and resident > 0, saw {line.group(0)!r}")
     assert machine.run("echo after") == "after\n"
 
 

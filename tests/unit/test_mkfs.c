@@ -128,7 +128,12 @@ run_mkfs(const char *image_name, const char **files, int nfiles)
   argv[0] = MKFS_PATH;
   argv[1] = image_path;
   for (i = 0; i < nfiles; i++) {
-    path_in_workdir(file_paths[i], files[i]);
+    const char *eq = strchr(files[i], '=');   /* NAME=FILE: only FILE lives in workdir */
+    if (eq != NULL)
+      assert_true(snprintf(file_paths[i], PATH_SIZE, "%.*s=%s/%s", (int)(eq - files[i]), files[i],
+                           workdir, eq + 1) < PATH_SIZE);
+    else
+      path_in_workdir(file_paths[i], files[i]);
     argv[i + 2] = file_paths[i];
   }
   argv[nfiles + 2] = NULL;
@@ -529,6 +534,33 @@ test_largest_file_fits(void **state)
 }
 
 static void
+test_name_before_equals_renames(void **state)
+{
+  const char *files[] = { "README=notes.md" };
+  size_t size;
+  uchar *img;
+
+  (void)state;
+  write_input("notes.md", 500);
+  assert_int_equal(run_mkfs("renamed.img", files, 1), 0);
+  img = load_image("renamed.img", &size);
+  check_file(img, "notes.md", "README", 500);
+  free(img);
+}
+
+static void
+test_bad_name_before_equals_fails(void **state)
+{
+  const char *empty[] = { "=notes2.md" };
+  const char *slash[] = { "a/b=notes2.md" };
+
+  (void)state;
+  write_input("notes2.md", 10);
+  assert_int_not_equal(run_mkfs("noname.img", empty, 1), 0);
+  assert_int_not_equal(run_mkfs("slash.img", slash, 1), 0);
+}
+
+static void
 test_too_big_file_fails(void **state)
 {
   const char *files[] = { "toobig" };
@@ -575,6 +607,8 @@ main(void)
     cmocka_unit_test(test_unused_inodes_are_free),
     cmocka_unit_test(test_bitmap_marks_exactly_the_used_blocks),
     cmocka_unit_test(test_largest_file_fits),
+    cmocka_unit_test(test_name_before_equals_renames),
+    cmocka_unit_test(test_bad_name_before_equals_fails),
     cmocka_unit_test(test_too_big_file_fails),
     cmocka_unit_test(test_too_long_name_fails),
     cmocka_unit_test(test_duplicate_names_fail),
