@@ -60,7 +60,11 @@ pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
       return -1;
     if (*pte & PTE_V)
       panic("pt_map: va %p already mapped", (void *)(va + off));
-    *pte = PA2PTE(pa + off) | perm | PTE_V;
+    /*
+     * A and D set from the start: harts that leave them to software (Svade)
+     * would otherwise fault on every first access, and we do not page out.
+     */
+    *pte = PA2PTE(pa + off) | perm | PTE_A | PTE_D | PTE_V;
   }
   return 0;
 }
