@@ -112,7 +112,7 @@ bench:
 clean:
 	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym kernel/.cow-*
 	rm -f user/*.o user/*.d user/_* user/*.asm user/usys.S mkfs/mkfs fs.img .gdbinit
-	rm -rf tests/results tests/__pycache__ .pytest_cache
+	rm -rf tests/results tests/__pycache__ .pytest_cache bench-results
 	-$(MAKE) -C tests/unit clean
 
 help:
