@@ -176,3 +176,12 @@ def test_ctrl_d_restarts_shell(machine):
     assert machine.text.count(BOOT_BANNER) == 2, \
         f"expected the banner twice, saw it {machine.text.count(BOOT_BANNER)} times"
     assert machine.run("echo still here") == "still here\n"
+
+
+def test_console_read_into_bad_buffer_fails_and_keeps_input(machine):
+    # conread reads into a kernel address first (-1 expected), then the same line for real.
+    machine.type_line("conread")
+    machine.type_line("hello there")
+    machine.expect(r"conread: OK hello there\n", what="conread's OK line with the whole typed line")
+    output = machine.wait_prompt()
+    assert "FAILED" not in output, f"conread reported a failure:\n{output}"

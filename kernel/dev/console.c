@@ -62,8 +62,11 @@ console_read(int user_dst, uint64 dst, int n)
         cons.read_at--;   /* leave ^D for the next read, which then returns 0 */
       break;
     }
-    if (either_copyout(user_dst, dst + done, &c, 1) < 0)
-      break;
+    if (either_copyout(user_dst, dst + done, &c, 1) < 0) {
+      cons.read_at--;           /* not delivered: the next read gets it */
+      spin_unlock(&cons.lock);
+      return done > 0 ? done : -1;
+    }
     done++;
     if (c == '\n')
       break;

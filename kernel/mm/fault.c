@@ -13,7 +13,6 @@
 
 /* Everything the steps need about one fault. */
 struct fault_ctx {
-  pagetable_t pt;
   uint64 va;                    /* page-aligned */
   pte_t *pte;                   /* the leaf PTE, valid and user */
   uint64 old_pa;                /* the page mapped now */
@@ -75,37 +74,26 @@ counters_for(pagetable_t pt)
 enum fault_result
 fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
-  struct fault_ctx f = { .pt = pt, .va = PGROUNDDOWN(va) };
-  if (va >= MAXVA)
-    return FAULT_BAD_ADDRESS;
-  f.pte = pt_walk(pt, f.va, 0);
+  struct fault_ctx f = { .va = PGROUNDDOWN(va) };
+  f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
   pte_t pte = f.pte ? *f.pte : 0;
-  uint32 refs = 0;
-  if ((pte & PTE_V) && (pte & PTE_U)) {
-    f.old_pa = PTE2PA(pte);
-    refs = page_refcount((void *)f.old_pa);
-  }
+  f.old_pa = PTE2PA(pte);
+  /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
+  uint32 refs = (pte & PTE_V) && (pte & PTE_COW) ? page_refcount((void *)f.old_pa) : 0;
 
-  enum fault_result r = FAULT_RESOLVED;
-  switch (fault_decide(f.va, pte, refs, access)) {
-  case FAULT_KILL:
+  enum fault_step step = fault_decide(f.va, pte, refs, access);
+  if (step == FAULT_KILL)
     return FAULT_BAD_ADDRESS;
-  case FAULT_NONE:
-    break;
-  case FAULT_REUSE:
+  if (step != FAULT_NONE) {
     f.counts = counters_for(pt);
     COUNT(&f, cow_faults);
-    r = fault_reuse(&f);
-    break;
-  case FAULT_COPY:
-    f.counts = counters_for(pt);
-    COUNT(&f, cow_faults);
-    r = fault_copy(&f);
-    break;
+    enum fault_result r = step == FAULT_REUSE ? fault_reuse(&f) : fault_copy(&f);
+    if (r != FAULT_RESOLVED)
+      return r;
   }
-  if (r == FAULT_RESOLVED && pa)
+  if (pa)
     *pa = PTE2PA(*f.pte);
-  return r;
+  return FAULT_RESOLVED;
 }
 
 void

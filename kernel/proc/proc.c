@@ -498,7 +498,7 @@ static const char *const state_names[] = {
 void
 proc_dump(void)
 {
-  kprintf("\npid state  name             resident shared\n");
+  kprintf("\n");   /* start below whatever the prompt or a program left on the line */
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
     if (p->state != UNUSED) {

@@ -133,7 +133,7 @@ kill_for_fault(struct proc *p, const char *why)
 }
 
 static void
-handle_store_fault(struct proc *p, uint64 scause)
+handle_store_fault(struct proc *p)
 {
   switch (fault_resolve(p->pagetable, csr_read(stval), FAULT_WRITE, 0)) {
   case FAULT_RESOLVED:
@@ -142,7 +142,7 @@ handle_store_fault(struct proc *p, uint64 scause)
     kill_for_fault(p, "out of memory in copy-on-write fault");
     break;
   case FAULT_BAD_ADDRESS:
-    kill_for_fault(p, exception_name(SCAUSE_CODE(scause)));
+    kill_for_fault(p, exception_name(EXC_STORE_PAGE_FAULT));
     break;
   }
 }
@@ -168,7 +168,7 @@ user_trap(void)
   } else if ((irq = handle_interrupt(scause)) != IRQ_NONE) {
     /* handled */
   } else if (scause == EXC_STORE_PAGE_FAULT) {
-    handle_store_fault(p, scause);
+    handle_store_fault(p);
   } else {
     kill_for_fault(p, exception_name(scause));
   }
