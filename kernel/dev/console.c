@@ -6,6 +6,8 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/mm/pagetable.h"
 #include "kernel/proc/proc.h"
 #include "kernel/fs/file.h"
 #include "kernel/dev/uart.h"
@@ -42,13 +44,16 @@ console_putc(int c)
   uart_putc(c);
 }
 
-/* Read up to n bytes of complete lines; stops after a newline. Sleeps until a line exists. */
+/*
+ * Take up to max bytes of complete lines into buf, stopping after a newline;
+ * sleeps until a line exists. The count, or -1 if the reader was killed.
+ */
 static int
-console_read(int user_dst, uint64 dst, int n)
+line_take(char *buf, uint max)
 {
-  int done = 0;
+  uint took = 0;
   spin_lock(&cons.lock);
-  while (done < n) {
+  while (took < max) {
     while (cons.read_at == cons.commit_at) {
       if (proc_killed(myproc())) {
         spin_unlock(&cons.lock);
@@ -58,21 +63,36 @@ console_read(int user_dst, uint64 dst, int n)
     }
     char c = cons.ring[cons.read_at++ % CONSOLE_RING];
     if (c == CTRL('D')) {
-      if (done > 0)
+      if (took > 0)
         cons.read_at--;   /* leave ^D for the next read, which then returns 0 */
       break;
     }
-    if (either_copyout(user_dst, dst + done, &c, 1) < 0) {
-      cons.read_at--;           /* not delivered: the next read gets it */
-      spin_unlock(&cons.lock);
-      return done > 0 ? done : -1;
-    }
-    done++;
+    buf[took++] = c;
     if (c == '\n')
       break;
   }
   spin_unlock(&cons.lock);
-  return done;
+  return took;
+}
+
+/*
+ * A read never touches user memory under the console lock (resolving a fault
+ * may sleep): the buffer is prepared first, so a bad one fails before any
+ * byte is taken and the typed line stays for the next read.
+ */
+static int
+console_read(int user_dst, uint64 dst, int n)
+{
+  char line[CONSOLE_RING];   /* one read takes at most a ring's worth */
+  uint want = MIN((uint)n, sizeof(line));
+  if (want == 0)
+    return 0;
+  if (user_dst && (want = user_prepare(myproc()->pagetable, dst, want, FAULT_WRITE)) == 0)
+    return -1;
+  int took = line_take(line, want);
+  if (took > 0 && either_copyout(user_dst, dst, line, took) < 0)
+    return -1;           /* cannot happen: the pages were prepared above */
+  return took;
 }
 
 static int

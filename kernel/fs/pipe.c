@@ -77,17 +77,20 @@ static uint run_to_ring_end(uint count)
 }
 
 /*
- * Copies run with the pipe lock held, like all of the pipe's state changes;
- * copyin/copyout never sleep (a copy-on-write break only allocates a page).
+ * User memory is never touched with the pipe lock held: resolving a fault
+ * may allocate or (with demand paging) sleep. Data passes through a kernel
+ * buffer of one ring's size, and user_prepare() makes sure the user side of
+ * each copy is ready before any byte leaves or enters the ring.
  */
-int pipe_write(struct pipe *pi, uint64 user_addr, int n)
+
+/* Put all of buf in the ring, waiting for room: 0, or -1 if the reader left or we were killed. */
+static int ring_put(struct pipe *pi, const char *buf, uint n)
 {
   struct proc *p = myproc();
-  int done = 0;
-  int bad = 0;
+  uint put = 0;
 
   spin_lock(&pi->lock);
-  while (done < n) {
+  while (put < n) {
     if (!pi->read_open || proc_killed(p)) {
       spin_unlock(&pi->lock);
       return -1;
@@ -98,24 +101,41 @@ int pipe_write(struct pipe *pi, uint64 user_addr, int n)
       proc_sleep(&pi->nwrite, &pi->lock);
       continue;
     }
-    uint m = MIN(MIN(room, run_to_ring_end(pi->nwrite)), (uint)(n - done));
-    if (copyin(p->pagetable, &pi->data[pi->nwrite % PIPE_SIZE], user_addr + done, m) < 0) {
-      bad = 1;
-      break;
-    }
+    uint m = MIN(MIN(room, run_to_ring_end(pi->nwrite)), n - put);
+    memmove(&pi->data[pi->nwrite % PIPE_SIZE], buf + put, m);
     pi->nwrite += m;
-    done += m;
+    put += m;
   }
   proc_wakeup(&pi->nread);
   spin_unlock(&pi->lock);
-  return (bad && done == 0) ? -1 : done;
+  return 0;
 }
 
-int pipe_read(struct pipe *pi, uint64 user_addr, int n)
+int pipe_write(struct pipe *pi, uint64 user_addr, int n)
+{
+  pagetable_t pt = myproc()->pagetable;
+  char chunk[PIPE_SIZE];
+  int done = 0;
+
+  while (done < n) {
+    uint want = MIN((uint)(n - done), sizeof(chunk));
+    uint ready = user_prepare(pt, user_addr + done, want, FAULT_READ);
+    if (ready == 0 || copyin(pt, chunk, user_addr + done, ready) < 0)
+      break;
+    if (ring_put(pi, chunk, ready) < 0)
+      return -1;
+    done += ready;
+    if (ready < want)
+      break;             /* the buffer runs into a bad page */
+  }
+  return (done == 0 && n > 0) ? -1 : done;
+}
+
+/* Wait for data, then take up to max bytes: the count, 0 at end of file, -1 if killed. */
+static int ring_take(struct pipe *pi, char *buf, uint max)
 {
   struct proc *p = myproc();
-  int done = 0;
-  int bad = 0;
+  uint took = 0;
 
   spin_lock(&pi->lock);
   while (pi->nread == pi->nwrite && pi->write_open) {
@@ -125,17 +145,30 @@ int pipe_read(struct pipe *pi, uint64 user_addr, int n)
     }
     proc_sleep(&pi->nread, &pi->lock);
   }
-  while (done < n && pi->nread != pi->nwrite) {
-    uint avail = pi->nwrite - pi->nread;
-    uint m = MIN(MIN(avail, run_to_ring_end(pi->nread)), (uint)(n - done));
-    if (copyout(p->pagetable, user_addr + done, &pi->data[pi->nread % PIPE_SIZE], m) < 0) {
-      bad = 1;
-      break;
-    }
+  while (took < max && pi->nread != pi->nwrite) {
+    uint m = MIN(MIN(pi->nwrite - pi->nread, run_to_ring_end(pi->nread)), max - took);
+    memmove(buf + took, &pi->data[pi->nread % PIPE_SIZE], m);
     pi->nread += m;
-    done += m;
+    took += m;
   }
   proc_wakeup(&pi->nwrite);
   spin_unlock(&pi->lock);
-  return (bad && done == 0) ? -1 : done;
+  return took;
+}
+
+int pipe_read(struct pipe *pi, uint64 user_addr, int n)
+{
+  pagetable_t pt = myproc()->pagetable;
+  char chunk[PIPE_SIZE];
+
+  if (n <= 0)
+    return 0;
+  /* A bad buffer fails before any byte is taken, so the data stays for the next read. */
+  uint ready = user_prepare(pt, user_addr, MIN((uint)n, sizeof(chunk)), FAULT_WRITE);
+  if (ready == 0)
+    return -1;
+  int took = ring_take(pi, chunk, ready);
+  if (took > 0 && copyout(pt, user_addr, chunk, took) < 0)
+    return -1;           /* cannot happen: the pages were prepared above */
+  return took;
 }

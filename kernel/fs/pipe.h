@@ -19,7 +19,8 @@ void pipe_close(struct pipe *pi, int writable);
 int pipe_write(struct pipe *pi, uint64 user_addr, int n);
 /*
  * Wait for data, then copy up to n bytes out: bytes read, 0 at end of file
- * (empty and no writer left), -1 if killed or the address is bad.
+ * (empty and no writer left), -1 if killed or the address is bad. A buffer
+ * that turns bad part-way gets the bytes that fit; the rest stay in the pipe.
  */
 int pipe_read(struct pipe *pi, uint64 user_addr, int n);
 

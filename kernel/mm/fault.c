@@ -9,6 +9,7 @@
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/mm/fault.h"
+#include "kernel/sync/spinlock.h"
 #include "kernel/proc/proc.h"
 
 /* Everything the steps need about one fault. */
@@ -74,6 +75,8 @@ counters_for(pagetable_t pt)
 enum fault_result
 fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
+  /* The steps allocate, and demand paging's fill step will sleep on the disk. */
+  KASSERT(spin_none_held());
   struct fault_ctx f = { .va = PGROUNDDOWN(va) };
   f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
   pte_t pte = f.pte ? *f.pte : 0;

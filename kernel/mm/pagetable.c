@@ -281,6 +281,19 @@ user_copy(pagetable_t pt, uint64 uva, char *kbuf, uint64 len, enum fault_access 
   return 0;
 }
 
+uint64
+user_prepare(pagetable_t pt, uint64 uva, uint64 len, enum fault_access access)
+{
+  uint64 ready = 0;
+  while (ready < len) {
+    uint64 page_va = PGROUNDDOWN(uva + ready);
+    if (fault_resolve(pt, page_va, access, 0) != FAULT_RESOLVED)
+      break;
+    ready = MIN(page_va + PGSIZE - uva, len);
+  }
+  return ready;
+}
+
 int
 copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len)
 {

@@ -11,6 +11,7 @@
 
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/mm/fault.h"
 
 extern pagetable_t kernel_pagetable;
 
@@ -43,5 +44,14 @@ int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
 int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);
 /* Copy a string of at most max bytes including its NUL: 0, or -1 if bad or too long. */
 int copyinstr(pagetable_t pt, char *dst, uint64 srcva, uint64 max);
+/*
+ * Do now whatever fault work the first len bytes at uva need for access
+ * (FAULT_READ or FAULT_WRITE), and return how many leading bytes are ready.
+ * Code that must copy to or from user memory around a spinlock prepares
+ * before locking, moves data through a kernel buffer under the lock, and
+ * copies after unlocking: that copy cannot fail, because only the process
+ * itself changes its address space.
+ */
+uint64 user_prepare(pagetable_t pt, uint64 uva, uint64 len, enum fault_access access);
 
 #endif

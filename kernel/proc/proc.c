@@ -279,6 +279,10 @@ int
 proc_wait(uint64 status_addr)
 {
   struct proc *p = myproc();
+  /* A bad status pointer fails before any child is reaped; it stays to be waited for. */
+  if (status_addr != 0 &&
+      user_prepare(p->pagetable, status_addr, sizeof(int), FAULT_WRITE) != sizeof(int))
+    return -1;
   spin_lock(&wait_lock);
   for (;;) {
     int have_children = 0;
@@ -289,15 +293,13 @@ proc_wait(uint64 status_addr)
       spin_lock(&c->lock);
       if (c->state == ZOMBIE) {
         int pid = c->pid;
-        if (status_addr != 0 &&
-            copyout(p->pagetable, status_addr, &c->xstate, sizeof(c->xstate)) < 0) {
-          spin_unlock(&c->lock);      /* bad pointer: the child stays to be waited for */
-          spin_unlock(&wait_lock);
-          return -1;
-        }
+        int status = c->xstate;
         proc_free(c);
         spin_unlock(&c->lock);
         spin_unlock(&wait_lock);
+        /* Outside the locks, as fault work may sleep; cannot fail once prepared. */
+        if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
+          return -1;
         return pid;
       }
       spin_unlock(&c->lock);

@@ -42,6 +42,15 @@ spin_held(struct spinlock *lk)
   return lk->locked && lk->owner == mycpu();
 }
 
+int
+spin_none_held(void)
+{
+  irq_push_off();   /* stay on this hart while reading its depth */
+  int depth = mycpu()->irq_depth;
+  irq_pop_off();
+  return depth == 1;
+}
+
 void
 irq_push_off(void)
 {

@@ -22,6 +22,8 @@ void spin_init(struct spinlock *lk, const char *name);
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
 int  spin_held(struct spinlock *lk);   /* held by *this* hart? */
+/* Does this hart hold no spinlock at all, so that the caller may sleep? */
+int  spin_none_held(void);
 
 /* Nestable interrupt disabling; the outermost pop restores the previous state. */
 void irq_push_off(void);
