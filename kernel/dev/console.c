@@ -45,8 +45,8 @@ console_putc(int c)
 }
 
 /*
- * Take up to max bytes of complete lines into buf, stopping after a newline;
- * sleeps until a line exists. The count, or -1 if the reader was killed.
+ * Takes cons.lock. Take up to max bytes of complete lines into buf, stopping
+ * after a newline; sleeps until a line exists. The count, or -1 if killed.
  */
 static int
 line_take(char *buf, uint max)

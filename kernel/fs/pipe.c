@@ -83,7 +83,10 @@ static uint run_to_ring_end(uint count)
  * each copy is ready before any byte leaves or enters the ring.
  */
 
-/* Put all of buf in the ring, waiting for room: 0, or -1 if the reader left or we were killed. */
+/*
+ * Takes pi->lock. Put all of buf in the ring, waiting for room: 0, or -1 if
+ * the reader left or we were killed.
+ */
 static int ring_put(struct pipe *pi, const char *buf, uint n)
 {
   struct proc *p = myproc();
@@ -131,7 +134,10 @@ int pipe_write(struct pipe *pi, uint64 user_addr, int n)
   return (done == 0 && n > 0) ? -1 : done;
 }
 
-/* Wait for data, then take up to max bytes: the count, 0 at end of file, -1 if killed. */
+/*
+ * Takes pi->lock. Wait for data, then take up to max bytes: the count, 0 at
+ * end of file, -1 if killed.
+ */
 static int ring_take(struct pipe *pi, char *buf, uint max)
 {
   struct proc *p = myproc();

@@ -37,7 +37,10 @@ private_pte(pte_t old, uint64 pa)
   return PA2PTE(pa) | ((PTE_FLAGS(old) | PTE_W) & ~PTE_COW);
 }
 
-/* Reuse: we are the page's only owner, so nobody can see a write but us. */
+/*
+ * Reuse: no lock held on entry or exit, none taken. We are the page's only
+ * owner, so nobody can see a write but us.
+ */
 static enum fault_result
 fault_reuse(struct fault_ctx *f)
 {
@@ -48,8 +51,9 @@ fault_reuse(struct fault_ctx *f)
 }
 
 /*
- * Copy: others share the page. Copy it before dropping our share: the moment
- * our reference goes, the last other owner may reuse the page in place.
+ * Copy: no lock held on entry or exit (the allocator takes its own). Others
+ * share the page. Copy it before dropping our share: the moment our
+ * reference goes, the last other owner may reuse the page in place.
  */
 static enum fault_result
 fault_copy(struct fault_ctx *f)
