@@ -87,7 +87,9 @@ console_read(int user_dst, uint64 dst, int n)
   uint want = MIN((uint)n, sizeof(line));
   if (want == 0)
     return 0;
-  if (user_dst && (want = user_prepare(myproc()->pagetable, dst, want, FAULT_WRITE)) == 0)
+  if (user_dst)
+    want = user_prepare(myproc()->pagetable, dst, want, FAULT_WRITE);
+  if (want == 0)
     return -1;
   int took = line_take(line, want);
   if (took > 0 && either_copyout(user_dst, dst, line, took) < 0)

@@ -79,8 +79,6 @@ counters_for(pagetable_t pt)
 enum fault_result
 fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
-  /* The steps allocate, and demand paging's fill step will sleep on the disk. */
-  KASSERT(spin_none_held());
   struct fault_ctx f = { .va = PGROUNDDOWN(va) };
   f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
   pte_t pte = f.pte ? *f.pte : 0;
@@ -92,6 +90,8 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
   if (step == FAULT_KILL)
     return FAULT_BAD_ADDRESS;
   if (step != FAULT_NONE) {
+    /* Off the common path: a step allocates, and demand paging's fill will sleep. */
+    KASSERT(spin_none_held());
     f.counts = counters_for(pt);
     COUNT(&f, cow_faults);
     enum fault_result r = step == FAULT_REUSE ? fault_reuse(&f) : fault_copy(&f);

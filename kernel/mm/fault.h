@@ -41,7 +41,8 @@ enum fault_result {
  * Make user address va in pt usable for access, doing whichever step
  * fault_decide picks; on success stores the page's physical address in *pa
  * (if pa is not 0). Call from process context with no spinlocks held
- * (asserted): see user_prepare() in pagetable.h for copying around a lock.
+ * (asserted whenever a step has work to do): see user_prepare() in
+ * pagetable.h for copying around a lock.
  * pt must belong to the current process or to one not yet running.
  */
 enum fault_result fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa);
