@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,12 @@
 
 #define BOOT_BLOCKS   1
 #define SUPER_BLOCKS  1
-#define DINODE_BYTES  64   /* on-disk size of struct dinode */
-#define DIRENT_BYTES  16   /* on-disk size of struct dirent */
 
-_Static_assert(sizeof(struct dinode) == DINODE_BYTES, "dinode layout changed");
-_Static_assert(sizeof(struct dirent) == DIRENT_BYTES, "dirent layout changed");
-_Static_assert(BSIZE % DINODE_BYTES == 0, "inodes must tile a block");
+/*
+ * The structs in kernel/fs.h are the on-disk format: every offset and field
+ * width below comes from them, so the format is written down only there.
+ */
+_Static_assert(BSIZE % sizeof(struct dinode) == 0, "inodes must tile a block");
 
 /* ---- layout ---- */
 
@@ -74,19 +75,25 @@ fs_layout_superblock(const struct fs_layout *layout, struct superblock *sb)
 
 /* ---- little-endian encoding, independent of the host's byte order ---- */
 
+/* Stores the low nbytes bytes of v at p, least significant first. */
 static void
-put_le16(uchar *p, uint v)
+put_le(uchar *p, uint v, size_t nbytes)
 {
-  p[0] = v & 0xff;
-  p[1] = (v >> 8) & 0xff;
+  size_t i;
+
+  for (i = 0; i < nbytes; i++)
+    p[i] = (v >> (8 * i)) & 0xff;
 }
 
-static void
-put_le32(uchar *p, uint v)
+static uint
+get_le32(const uchar *p)
 {
-  put_le16(p, v & 0xffff);
-  put_le16(p + 2, v >> 16);
+  return p[0] | p[1] << 8 | p[2] << 16 | (uint)p[3] << 24;
 }
+
+/* Encodes field f of struct value s into the on-disk copy of s that starts at base. */
+#define PUT_FIELD(base, s, f) \
+  put_le((base) + offsetof(__typeof__(s), f), (uint)(s).f, sizeof((s).f))
 
 /* ---- the image under construction ---- */
 
@@ -160,10 +167,10 @@ file_block(struct image *img, uint inum, uint off)
   if (ip->addrs[NDIRECT] == 0)
     ip->addrs[NDIRECT] = alloc_block(img);
   slot = block_at(img, ip->addrs[NDIRECT]) + index * sizeof(uint);
-  b = slot[0] | slot[1] << 8 | slot[2] << 16 | (uint)slot[3] << 24;
+  b = get_le32(slot);
   if (b == 0) {
     b = alloc_block(img);
-    put_le32(slot, b);
+    put_le(slot, b, sizeof(uint));
   }
   return b;
 }
@@ -193,11 +200,12 @@ inode_append(struct image *img, uint inum, const void *data, uint n)
 static void
 dir_add(struct image *img, uint dir, const char *name, uint inum)
 {
-  uchar entry[DIRENT_BYTES];
+  struct dirent de = { .inum = inum };
+  uchar entry[sizeof(struct dirent)];
 
   memset(entry, 0, sizeof(entry));
-  put_le16(entry, inum);
-  memcpy(entry + sizeof(ushort), name, strnlen(name, DIRSIZ));
+  PUT_FIELD(entry, de, inum);
+  memcpy(entry + offsetof(struct dirent, name), name, strnlen(name, DIRSIZ));
   inode_append(img, dir, entry, sizeof(entry));
 }
 
@@ -248,9 +256,10 @@ check_unique(struct image *img, const char *name)
   struct dinode *root = &img->inodes[ROOTINO];
   uint off;
 
-  for (off = 0; off < root->size; off += DIRENT_BYTES) {
+  for (off = 0; off < root->size; off += sizeof(struct dirent)) {
     uint b = file_block(img, ROOTINO, off);
-    const char *existing = (const char *)block_at(img, b) + off % BSIZE + sizeof(ushort);
+    const char *existing =
+        (const char *)block_at(img, b) + off % BSIZE + offsetof(struct dirent, name);
 
     if (strncmp(existing, name, DIRSIZ) == 0)
       die("two input files would both be called \"%s\"", name);
@@ -265,10 +274,18 @@ add_file(struct image *img, const char *arg)
   const char *path = arg;
   const char *name;
   const char *eq = strchr(arg, '=');
+  uchar buf[BSIZE];
+  size_t n;
+  uint inum;
+  FILE *f;
+
   if (eq != NULL) {
     size_t len = (size_t)(eq - arg);
+
     if (len == 0 || len > DIRSIZ || memchr(arg, '/', len) != NULL)
       die("%s: the name before '=' must be 1 to %d characters without '/'", arg, DIRSIZ);
+    if (eq[1] == '\0')
+      die("%s: no file named after '='", arg);
     memcpy(chosen, arg, len);
     chosen[len] = '\0';
     name = chosen;
@@ -276,11 +293,6 @@ add_file(struct image *img, const char *arg)
   } else {
     name = image_name(path);
   }
-  uchar buf[BSIZE];
-  size_t n;
-  uint inum;
-  FILE *f;
-
   img->adding = path;
   check_unique(img, name);
   f = fopen(path, "rb");
@@ -305,14 +317,14 @@ encode_superblock(struct image *img)
   uchar *p = block_at(img, BOOT_BLOCKS);
 
   fs_layout_superblock(&img->layout, &sb);
-  put_le32(p + 0, sb.magic);
-  put_le32(p + 4, sb.size);
-  put_le32(p + 8, sb.nblocks);
-  put_le32(p + 12, sb.ninodes);
-  put_le32(p + 16, sb.nlog);
-  put_le32(p + 20, sb.logstart);
-  put_le32(p + 24, sb.inodestart);
-  put_le32(p + 28, sb.bmapstart);
+  PUT_FIELD(p, sb, magic);
+  PUT_FIELD(p, sb, size);
+  PUT_FIELD(p, sb, nblocks);
+  PUT_FIELD(p, sb, ninodes);
+  PUT_FIELD(p, sb, nlog);
+  PUT_FIELD(p, sb, logstart);
+  PUT_FIELD(p, sb, inodestart);
+  PUT_FIELD(p, sb, bmapstart);
 }
 
 static void
@@ -323,15 +335,16 @@ encode_inodes(struct image *img)
 
   for (inum = 0; inum < img->layout.ninodes; inum++) {
     const struct dinode *ip = &img->inodes[inum];
-    uchar *p = block_at(img, img->layout.inodestart + inum / IPB) + (inum % IPB) * DINODE_BYTES;
+    uchar *p = block_at(img, img->layout.inodestart + inum / IPB) +
+               (inum % IPB) * sizeof(struct dinode);
 
-    put_le16(p + 0, (ushort)ip->type);
-    put_le16(p + 2, (ushort)ip->major);
-    put_le16(p + 4, (ushort)ip->minor);
-    put_le16(p + 6, (ushort)ip->nlink);
-    put_le32(p + 8, ip->size);
+    PUT_FIELD(p, *ip, type);
+    PUT_FIELD(p, *ip, major);
+    PUT_FIELD(p, *ip, minor);
+    PUT_FIELD(p, *ip, nlink);
+    PUT_FIELD(p, *ip, size);
     for (i = 0; i < NDIRECT + 1; i++)
-      put_le32(p + 12 + i * sizeof(uint), ip->addrs[i]);
+      put_le(p + offsetof(struct dinode, addrs) + i * sizeof(uint), ip->addrs[i], sizeof(uint));
   }
 }
 
@@ -398,7 +411,7 @@ int
 main(int argc, char *argv[])
 {
   if (argc < 2) {
-    fprintf(stderr, "usage: mkfs fs.img [file ...]\n");
+    fprintf(stderr, "usage: mkfs IMAGE [FILE | NAME=FILE]...\n");
     return 1;
   }
   return mkfs_build(argv[1], argc - 2, argv + 2);

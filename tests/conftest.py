@@ -26,10 +26,19 @@ RESULTS_DIR = REPO / "tests" / "results"
 KERNEL = REPO / "kernel" / "kernel"
 FS_IMAGE = REPO / "fs.img"
 
+
+def c_define(header, name):
+    """The integer value of `#define name N` in header (a path relative to the repository)."""
+    found = re.search(rf"^#define\s+{re.escape(name)}\s+(\d+)\b", (REPO / header).read_text(), re.M)
+    if found is None:
+        raise LookupError(f"no `#define {name} <number>` in {header}")
+    return int(found.group(1))
+
+
 QEMU = "qemu-system-riscv64"
 MEMORY = "128M"
 DEFAULT_HARTS = 3
-MAX_HARTS = 8                # NCPU in kernel/param.h
+MAX_HARTS = c_define("kernel/param.h", "NCPU")
 
 BOOT_BANNER = "init: starting sh"
 PROMPT = "$ "
@@ -121,10 +130,11 @@ class Machine:
     failure at the test's line rather than inside this class.
     """
 
-    def __init__(self, name, harts, allow_usertraps=False):
+    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL):
         self.name = name
         self.harts = harts
         self.allow_usertraps = allow_usertraps
+        self.kernel = Path(kernel)
         self.mark = 0          # console offset where the next wait starts looking
         self.argv = []
         self.proc = None
@@ -136,7 +146,7 @@ class Machine:
 
     def command(self, disk):
         return [
-            QEMU, "-machine", "virt", "-bios", "none", "-kernel", str(KERNEL),
+            QEMU, "-machine", "virt", "-bios", "none", "-kernel", str(self.kernel),
             "-m", MEMORY, "-smp", str(self.harts), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
@@ -145,7 +155,7 @@ class Machine:
         ]
 
     def start(self):
-        for needed in (KERNEL, FS_IMAGE):
+        for needed in (self.kernel, FS_IMAGE):
             if not needed.exists():
                 raise ConsoleError(f"{needed} does not exist: run `make` first")
         self._tmpdir = tempfile.mkdtemp(prefix="kernel-test-")

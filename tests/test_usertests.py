@@ -40,11 +40,15 @@ def read_table():
 TABLE = read_table()
 
 
+def time_limit(slow):
+    """Seconds one test_one case may take, boot included."""
+    return SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT
+
+
 def table_params():
     if not TABLE:
         return [pytest.param(None, id="no-table")]
-    return [pytest.param(name, id=name, marks=pytest.mark.timeout(
-                SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT))
+    return [pytest.param(name, id=name, marks=pytest.mark.timeout(time_limit(slow)))
             for name, slow in TABLE]
 
 
@@ -81,9 +85,7 @@ def test_one(boot, name):
     if name is None:
         pytest.fail(f"could not read the test table in {SOURCE}")
     machine = boot()
-    slow = dict(TABLE)[name]
-    limit = SLOW_TEST_TIMEOUT if slow else ONE_TEST_TIMEOUT
-    output = machine.run(f"usertests {name}", timeout=limit - BOOT_ALLOWANCE)
+    output = machine.run(f"usertests {name}", timeout=time_limit(dict(TABLE)[name]) - BOOT_ALLOWANCE)
     check_suite_output(output, [name])
 
 

@@ -14,21 +14,8 @@ LINE = re.compile(r"forkbench: pages (\d+) us_per_fork (\d+) pages_used_by_fork 
 BENCH_TIMEOUT = 600
 
 
-class KernelMachine(Machine):
-    """A Machine that boots the given kernel file instead of kernel/kernel."""
-
-    def __init__(self, kernel, harts):
-        super().__init__(f"bench-{Path(kernel).name}", harts)
-        self.kernel = kernel
-
-    def command(self, disk):
-        argv = super().command(disk)
-        argv[argv.index("-kernel") + 1] = str(self.kernel)
-        return argv
-
-
 def measure(kernel, harts):
-    m = KernelMachine(kernel, harts)
+    m = Machine(f"bench-{Path(kernel).name}", harts, kernel=kernel)
     try:
         m.boot()
         out = m.run("forkbench", until=r"forkbench: done", timeout=BENCH_TIMEOUT)

@@ -7,41 +7,55 @@
 
 static char buf[CHUNK];
 
-static void
-copy_out(int fd, const char *name)
+/* Copies fd to standard output: 0, or -1 if reading fd failed. A failed write ends cat. */
+static int
+copy_out(int fd)
 {
   int n;
 
   while ((n = read(fd, buf, sizeof(buf))) > 0) {
     if (write(1, buf, n) != n) {
-      fprintf(2, "cat: write error\n");
+      fprintf(2, "cat: cannot write to standard output\n");
       exit(1);
     }
   }
-  if (n < 0) {
-    fprintf(2, "cat: read error on %s\n", name);
-    exit(1);
-  }
+  return n < 0 ? -1 : 0;
 }
 
+/* Copies the file at path: 0, or -1 after saying what went wrong. */
+static int
+cat_file(const char *path)
+{
+  int fd = open(path, O_RDONLY);
+  int result;
+
+  if (fd < 0) {
+    fprintf(2, "cat: cannot open %s\n", path);
+    return -1;
+  }
+  result = copy_out(fd);
+  if (result < 0)
+    fprintf(2, "cat: cannot read %s\n", path);
+  close(fd);
+  return result;
+}
+
+/* A file that cannot be read is reported and skipped; the exit status then is 1. */
 int
 main(int argc, char *argv[])
 {
+  int status = 0;
   int i;
-  int fd;
 
   if (argc < 2) {
-    copy_out(0, "standard input");
-    exit(0);
-  }
-  for (i = 1; i < argc; i++) {
-    fd = open(argv[i], O_RDONLY);
-    if (fd < 0) {
-      fprintf(2, "cat: cannot open %s\n", argv[i]);
+    if (copy_out(0) < 0) {
+      fprintf(2, "cat: cannot read standard input\n");
       exit(1);
     }
-    copy_out(fd, argv[i]);
-    close(fd);
+    exit(0);
   }
-  exit(0);
+  for (i = 1; i < argc; i++)
+    if (cat_file(argv[i]) < 0)
+      status = 1;
+  exit(status);
 }

@@ -47,8 +47,9 @@ grab_pages(int n)
 static void
 release_pages(char *p, int n)
 {
-  if (sbrk(-n * PGSIZE) != p + n * PGSIZE)
-    FAIL("sbrk(-%d pages) did not return the old break", n);
+  char *old = sbrk(-n * PGSIZE);
+  if (old != p + n * PGSIZE)
+    FAIL("sbrk(-%d pages) = %p, want the old break %p", n, old, p + n * PGSIZE);
 }
 
 /* Word i of the n pages at p becomes tag + i: a misplaced page shows up too. */
@@ -246,8 +247,9 @@ three_writers(void)
   fill_words(shared, WRITERS_PAGES, mine);
   for (int k = 0; k < 2; k++) {
     int status = 0;
-    if (wait(&status) < 0 || status != 0)
-      FAIL("a writer child exited with status %d, want 0", status);
+    int pid = wait(&status);
+    if (pid < 0 || status != 0)
+      FAIL("wait() = %d with status %d, want a writer child with status 0", pid, status);
   }
   expect_words(shared, WRITERS_PAGES, mine, "parent after the children wrote");
   release_pages(shared, WRITERS_PAGES);
@@ -357,16 +359,23 @@ storm(int level, uint64 inherited)
     int pid = fork();
     if (pid == 0)
       exit(storm(level + 1, mine));
-    if (pid < 0)
+    if (pid < 0) {
+      printf("%s: FAILED pid %d (level %d) could not fork child %d\n", test_name, getpid(), level, i);
       failed = 1;
-    else
+    } else {
       kids++;
+    }
   }
   uint64 later = tag_of(getpid(), 2);
   fill_words(storm_pages, STORM_PAGES, later);
   for (int i = 0; i < kids; i++) {
     int status = 0;
-    if (wait(&status) < 0 || status != 0)
+    int pid = wait(&status);
+    /* status 1 is a subtree that has printed why; anything else would go unexplained */
+    if (pid < 0 || (status != 0 && status != 1))
+      printf("%s: FAILED pid %d (level %d): wait() = %d with status %d, want a child with status 0\n",
+             test_name, getpid(), level, pid, status);
+    if (pid < 0 || status != 0)
       failed = 1;
   }
   bad = wrong_word(storm_pages, STORM_PAGES, later);

@@ -182,7 +182,8 @@ main(int argc, char *argv[])
     fd = open(argv[i], O_RDONLY);
     if (fd < 0) {
       fprintf(2, "grep: cannot open %s\n", argv[i]);
-      exit(1);
+      status = 1;
+      continue;
     }
     if (grep_fd(&pattern, fd) < 0) {
       fprintf(2, "grep: read error on %s\n", argv[i]);

@@ -301,6 +301,7 @@ step_kill_child(struct worker *w)
 {
   int spin = pick(w, 2);
   int pid = fork();
+  int status;
 
   if (pid < 0)
     return;
@@ -312,7 +313,9 @@ step_kill_child(struct worker *w)
   }
   if (kill(pid) < 0)
     failed("could not kill own child", pid);
-  wait_for(pid);
+  status = wait_for(pid);
+  if (status != -1)
+    failed("killed child's exit status is not -1", status);
 }
 
 static void

@@ -8,18 +8,22 @@
 
 #define CONSOLE_MAJOR 1   /* device number of the console driver */
 #define RETRY_TICKS   10  /* pause before retrying a failed fork */
+#define STDERR        2   /* the last of the three standard descriptors */
 
 static char *sh_argv[] = { "sh", 0 };
 
+/* The console becomes descriptors 0, 1 and 2; a fresh file system has no device file for it yet. */
 static void
 open_console(void)
 {
-  if (open("console", O_RDWR) < 0) {
-    if (mknod("console", CONSOLE_MAJOR, 0) < 0 || open("console", O_RDWR) < 0)
-      exit(1);   /* nowhere to even report the failure */
-  }
-  dup(0);   /* standard output */
-  dup(0);   /* standard error */
+  int fd = open("console", O_RDWR);
+
+  if (fd < 0 && mknod("console", CONSOLE_MAJOR, 0) == 0)
+    fd = open("console", O_RDWR);
+  while (fd >= 0 && fd < STDERR)
+    fd = dup(0);
+  if (fd != STDERR)
+    exit(1);   /* nowhere to even report the failure */
 }
 
 static int

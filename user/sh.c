@@ -541,13 +541,16 @@ main(void)
   struct node *tree;
   int fd;
 
-  /* Make sure 0, 1 and 2 are open, so files we open never land on them. */
-  while ((fd = open("console", O_RDWR)) >= 0) {
-    if (fd > STDERR) {
-      close(fd);
-      break;
-    }
-  }
+  /*
+   * A redirection relies on 0, 1 and 2 being taken, or the file it opens
+   * could land on the wrong one. Fill any gap with the console: open() and
+   * dup() each take the lowest free slot.
+   */
+  fd = open("console", O_RDWR);
+  while (fd >= 0 && fd < STDERR)
+    fd = dup(fd);
+  if (fd > STDERR)
+    close(fd);
 
   for (;;) {
     write(STDERR, "$ ", 2);

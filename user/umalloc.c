@@ -5,8 +5,9 @@
  * one-unit header recording its size. Free blocks sit on a singly linked list
  * kept in address order, so free() can merge a block with the free neighbours
  * directly before and after it. malloc() takes the first block that is large
- * enough, splitting off the tail it needs; when none fits, it asks the kernel
- * for at least GROW_MIN_BYTES more with sbrk() and frees that into the list.
+ * enough and leaves the part it does not need on the list; when none fits, it
+ * asks the kernel for at least GROW_MIN_BYTES more with sbrk() and frees that
+ * into the list.
  */
 #include "kernel/types.h"
 #include "user/user.h"
@@ -15,41 +16,40 @@
 #define GROW_MIN_BYTES 4096   /* smallest request to sbrk() */
 #define MAX_REQUEST    0x7fff0000u   /* larger requests could overflow sbrk's int */
 
-/* The header is exactly one unit, so payloads stay UNIT-aligned. */
-union block {
-  struct {
-    union block *next;   /* next free block (only while free) */
-    uint64 units;        /* block size in units, header included */
-  } h;
-  char align[UNIT];
+/* The header: a pointer and a count fill exactly one unit, so payloads stay UNIT-aligned. */
+struct block {
+  struct block *next;   /* next free block (only while free) */
+  uint64 units;         /* block size in units, header included */
 };
 
-static union block *free_list;   /* lowest-addressed free block, or 0 */
+_Static_assert(sizeof(struct block) == UNIT, "a block header must be one unit");
+
+static struct block *free_list;   /* lowest-addressed free block, or 0 */
 
 /* Links b into the address-ordered free list, merging it with adjacent free blocks. */
 static void
-insert_free(union block *b)
+insert_free(struct block *b)
 {
-  union block *prev = 0;
-  union block *next = free_list;
+  struct block *prev = 0;
+  struct block *next = free_list;
 
   while (next != 0 && next < b) {
     prev = next;
-    next = next->h.next;
+    next = next->next;
   }
 
-  if (next != 0 && b + b->h.units == next) {
-    b->h.units += next->h.units;
-    b->h.next = next->h.next;
+  if (next != 0 && b + b->units == next) {
+    b->units += next->units;
+    b->next = next->next;
   } else {
-    b->h.next = next;
+    b->next = next;
   }
 
-  if (prev != 0 && prev + prev->h.units == b) {
-    prev->h.units += b->h.units;
-    prev->h.next = b->h.next;
+  if (prev != 0 && prev + prev->units == b) {
+    prev->units += b->units;
+    prev->next = b->next;
   } else if (prev != 0) {
-    prev->h.next = b;
+    prev->next = b;
   } else {
     free_list = b;
   }
@@ -63,7 +63,7 @@ grow_heap(uint64 units)
   uint64 brk = (uint64)sbrk(0);
   uint64 misalign;
   char *mem;
-  union block *b;
+  struct block *b;
 
   if (brk == (uint64)SBRK_ERROR)
     return 0;
@@ -77,33 +77,35 @@ grow_heap(uint64 units)
   if (mem == SBRK_ERROR)
     return 0;
 
-  b = (union block *)(mem + misalign);
-  b->h.units = bytes / UNIT;
+  b = (struct block *)(mem + misalign);
+  b->units = bytes / UNIT;
   insert_free(b);
   return 1;
 }
 
-/* Unlinks the first free block of at least units, splitting it if it is bigger. */
-static union block *
+/*
+ * Unlinks the first free block of at least units. A bigger block is split:
+ * its front is handed out and the rest takes its place in the list.
+ */
+static struct block *
 take_first_fit(uint64 units)
 {
-  union block *prev = 0;
-  union block *b;
+  struct block **link = &free_list;   /* the pointer that leads to b */
+  struct block *b;
 
-  for (b = free_list; b != 0; prev = b, b = b->h.next) {
-    if (b->h.units < units)
+  for (b = free_list; b != 0; link = &b->next, b = b->next) {
+    if (b->units < units)
       continue;
-    if (b->h.units > units) {
-      /* Hand out the tail; the front stays on the list where it was. */
-      b->h.units -= units;
-      b += b->h.units;
-      b->h.units = units;
-      return b;
+    if (b->units == units) {
+      *link = b->next;
+    } else {
+      struct block *rest = b + units;
+
+      rest->units = b->units - units;
+      rest->next = b->next;
+      *link = rest;
+      b->units = units;
     }
-    if (prev != 0)
-      prev->h.next = b->h.next;
-    else
-      free_list = b->h.next;
     return b;
   }
   return 0;
@@ -113,7 +115,7 @@ void *
 malloc(unsigned int n)
 {
   uint64 units;
-  union block *b;
+  struct block *b;
 
   if (n > MAX_REQUEST)
     return 0;
@@ -135,5 +137,5 @@ free(void *p)
 {
   if (p == 0)
     return;
-  insert_free((union block *)p - 1);
+  insert_free((struct block *)p - 1);
 }

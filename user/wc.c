@@ -43,36 +43,46 @@ count(int fd, struct counts *c)
   return n < 0 ? -1 : 0;
 }
 
-static void
+/* Prints the counts of fd under name: 0, or -1 after a read error (reported). */
+static int
 report(int fd, const char *name)
 {
   struct counts c;
 
   if (count(fd, &c) < 0) {
-    fprintf(2, "wc: read error on %s\n", name);
-    exit(1);
+    fprintf(2, "wc: cannot read %s\n", name[0] ? name : "standard input");
+    return -1;
   }
   printf("%d %d %d %s\n", c.lines, c.words, c.bytes, name);
+  return 0;
 }
 
+static int
+report_file(const char *path)
+{
+  int fd = open(path, O_RDONLY);
+  int result;
+
+  if (fd < 0) {
+    fprintf(2, "wc: cannot open %s\n", path);
+    return -1;
+  }
+  result = report(fd, path);
+  close(fd);
+  return result;
+}
+
+/* Standard input gets an empty name. A file that cannot be read is reported and skipped. */
 int
 main(int argc, char *argv[])
 {
+  int status = 0;
   int i;
-  int fd;
 
-  if (argc < 2) {
-    report(0, "");
-    exit(0);
-  }
-  for (i = 1; i < argc; i++) {
-    fd = open(argv[i], O_RDONLY);
-    if (fd < 0) {
-      fprintf(2, "wc: cannot open %s\n", argv[i]);
-      exit(1);
-    }
-    report(fd, argv[i]);
-    close(fd);
-  }
-  exit(0);
+  if (argc < 2)
+    exit(report(0, "") < 0 ? 1 : 0);
+  for (i = 1; i < argc; i++)
+    if (report_file(argv[i]) < 0)
+      status = 1;
+  exit(status);
 }

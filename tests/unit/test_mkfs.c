@@ -27,13 +27,13 @@
 #endif
 
 #define BOOT_AND_SUPER   2      /* blocks before the log */
+#define SUPER_BLOCK      1
 #define LOG_HEADER       1      /* the log's header block */
-#define DINODE_BYTES     64     /* on-disk struct dinode */
-#define DIRENT_BYTES     16     /* on-disk struct dirent */
 #define PATH_SIZE        512
 #define MAX_INPUTS       8
 #define BITS_PER_BYTE    8
-#define MAX_CREATED      32     /* files a test run leaves in its work directory */
+#define MAX_CREATED      48     /* files a test run leaves in its work directory */
+#define MESSAGE_SIZE     1024   /* room for what mkfs prints when it refuses */
 
 /* ---- inputs: name on the host, name expected on the image, size ---- */
 
@@ -111,37 +111,46 @@ write_input(const char *name, size_t size)
   assert_int_equal(fclose(f), 0);
 }
 
-/* Runs mkfs IMAGE FILES... in workdir; returns its exit status (or -1 if it did not exit). */
+/* The file in workdir where run_mkfs keeps what mkfs printed (stdout and stderr). */
+static void
+output_name(char *out, const char *image_name)
+{
+  int n = snprintf(out, PATH_SIZE, "%s.out", image_name);
+
+  assert_true(n > 0 && n < PATH_SIZE);
+}
+
+/*
+ * Runs mkfs IMAGE FILES... inside workdir (so FILES and NAME=FILE arguments
+ * are given as they would be typed there), its output going to IMAGE.out;
+ * returns its exit status (or -1 if it did not exit).
+ */
 static int
 run_mkfs(const char *image_name, const char **files, int nfiles)
 {
-  char image_path[PATH_SIZE];
-  char file_paths[MAX_INPUTS][PATH_SIZE];
-  char *argv[MAX_INPUTS + 3];
+  char out_name[PATH_SIZE];
+  const char *argv[MAX_INPUTS + 3];
   int status;
   pid_t pid;
   int i;
 
   assert_true(nfiles <= MAX_INPUTS);
-  path_in_workdir(image_path, image_name);
+  output_name(out_name, image_name);
   note_created(image_name);
+  note_created(out_name);
   argv[0] = MKFS_PATH;
-  argv[1] = image_path;
-  for (i = 0; i < nfiles; i++) {
-    const char *eq = strchr(files[i], '=');   /* NAME=FILE: only FILE lives in workdir */
-    if (eq != NULL)
-      assert_true(snprintf(file_paths[i], PATH_SIZE, "%.*s=%s/%s", (int)(eq - files[i]), files[i],
-                           workdir, eq + 1) < PATH_SIZE);
-    else
-      path_in_workdir(file_paths[i], files[i]);
-    argv[i + 2] = file_paths[i];
-  }
+  argv[1] = image_name;
+  for (i = 0; i < nfiles; i++)
+    argv[i + 2] = files[i];
   argv[nfiles + 2] = NULL;
 
   pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    execv(MKFS_PATH, argv);
+    if (chdir(workdir) != 0 || freopen(out_name, "w", stdout) == NULL ||
+        dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+      _exit(126);
+    execv(MKFS_PATH, (char **)argv);
     _exit(127);
   }
   assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -171,19 +180,57 @@ load_image(const char *image_name, size_t *size)
   return bytes;
 }
 
+/*
+ * Runs mkfs and checks that it refuses cleanly: exit status 1 (not a crash or
+ * a sanitizer report), exactly one line "mkfs: ..." containing what, and no
+ * image left behind.
+ */
+static void
+assert_refused(const char *image_name, const char **files, int nfiles, const char *what)
+{
+  char name[PATH_SIZE];
+  char path[PATH_SIZE];
+  char said[MESSAGE_SIZE];
+  size_t len;
+  int status = run_mkfs(image_name, files, nfiles);
+  FILE *f;
+
+  output_name(name, image_name);
+  path_in_workdir(path, name);
+  f = fopen(path, "r");
+  assert_non_null(f);
+  len = fread(said, 1, sizeof(said) - 1, f);
+  said[len] = '\0';
+  fclose(f);
+  if (status != 1)
+    fail_msg("mkfs %s: exit status %d, expected 1; it printed:\n%s", files[0], status, said);
+  if (strncmp(said, "mkfs: ", 6) != 0 || strstr(said, what) == NULL ||
+      strchr(said, '\n') != said + len - 1)
+    fail_msg("mkfs %s: expected one line \"mkfs: ...%s...\", saw:\n%s", files[0], what, said);
+  path_in_workdir(path, image_name);
+  if (access(path, F_OK) == 0)
+    fail_msg("mkfs %s: refused but left the image %s behind", files[0], image_name);
+}
+
 /* ---- helpers: decoding the image (little-endian, whatever the host) ---- */
 
+/* The nbytes-byte little-endian number at p. */
 static uint
-le16(const uchar *p)
+get_le(const uchar *p, size_t nbytes)
 {
-  return p[0] | p[1] << 8;
+  uint v = 0;
+
+  while (nbytes-- > 0)
+    v = v << 8 | p[nbytes];
+  return v;
 }
 
-static uint
-le32(const uchar *p)
-{
-  return p[0] | p[1] << 8 | p[2] << 16 | (uint)p[3] << 24;
-}
+/*
+ * Decodes field f of struct value s from its on-disk copy at base. Offsets
+ * and widths come from the structs in kernel/fs.h, which define the format.
+ */
+#define GET_FIELD(base, s, f) \
+  ((s).f = get_le((base) + offsetof(__typeof__(s), f), sizeof((s).f)))
 
 static const uchar *
 block(const uchar *img, uint b)
@@ -194,34 +241,34 @@ block(const uchar *img, uint b)
 static struct superblock
 superblock_of(const uchar *img)
 {
-  const uchar *p = block(img, 1);
+  const uchar *p = block(img, SUPER_BLOCK);
   struct superblock sb;
 
-  sb.magic = le32(p + 0);
-  sb.size = le32(p + 4);
-  sb.nblocks = le32(p + 8);
-  sb.ninodes = le32(p + 12);
-  sb.nlog = le32(p + 16);
-  sb.logstart = le32(p + 20);
-  sb.inodestart = le32(p + 24);
-  sb.bmapstart = le32(p + 28);
+  GET_FIELD(p, sb, magic);
+  GET_FIELD(p, sb, size);
+  GET_FIELD(p, sb, nblocks);
+  GET_FIELD(p, sb, ninodes);
+  GET_FIELD(p, sb, nlog);
+  GET_FIELD(p, sb, logstart);
+  GET_FIELD(p, sb, inodestart);
+  GET_FIELD(p, sb, bmapstart);
   return sb;
 }
 
 static struct dinode
 inode_of(const uchar *img, const struct superblock *sb, uint inum)
 {
-  const uchar *p = block(img, IBLOCK(inum, *sb)) + (inum % IPB) * DINODE_BYTES;
+  const uchar *p = block(img, IBLOCK(inum, *sb)) + (inum % IPB) * sizeof(struct dinode);
   struct dinode d;
   int i;
 
-  d.type = (short)le16(p + 0);
-  d.major = (short)le16(p + 2);
-  d.minor = (short)le16(p + 4);
-  d.nlink = (short)le16(p + 6);
-  d.size = le32(p + 8);
+  GET_FIELD(p, d, type);
+  GET_FIELD(p, d, major);
+  GET_FIELD(p, d, minor);
+  GET_FIELD(p, d, nlink);
+  GET_FIELD(p, d, size);
   for (i = 0; i < NDIRECT + 1; i++)
-    d.addrs[i] = le32(p + 12 + i * sizeof(uint));
+    d.addrs[i] = get_le(p + offsetof(struct dinode, addrs) + i * sizeof(uint), sizeof(uint));
   return d;
 }
 
@@ -233,7 +280,7 @@ file_block(const uchar *img, const struct dinode *d, uint n)
     return d->addrs[n];
   if (d->addrs[NDIRECT] == 0)
     return 0;
-  return le32(block(img, d->addrs[NDIRECT]) + (n - NDIRECT) * sizeof(uint));
+  return get_le(block(img, d->addrs[NDIRECT]) + (n - NDIRECT) * sizeof(uint), sizeof(uint));
 }
 
 /* Copies the file's contents into out (d->size bytes), failing on a missing block. */
@@ -260,13 +307,15 @@ lookup(const uchar *img, const struct superblock *sb, uint dir, const char *name
   uint off;
 
   assert_int_equal(d.type, T_DIR);
-  assert_int_equal(d.size % DIRENT_BYTES, 0);
-  for (off = 0; off < d.size; off += DIRENT_BYTES) {
+  assert_int_equal(d.size % sizeof(struct dirent), 0);
+  for (off = 0; off < d.size; off += sizeof(struct dirent)) {
     const uchar *entry = block(img, file_block(img, &d, off / BSIZE)) + off % BSIZE;
-    uint inum = le16(entry);
+    struct dirent de;
 
-    if (inum != 0 && strncmp((const char *)entry + sizeof(ushort), name, DIRSIZ) == 0)
-      return inum;
+    GET_FIELD(entry, de, inum);
+    if (de.inum != 0 &&
+        strncmp((const char *)entry + offsetof(struct dirent, name), name, DIRSIZ) == 0)
+      return de.inum;
   }
   return 0;
 }
@@ -417,7 +466,7 @@ test_root_directory(void **state)
   assert_int_equal(lookup(image, &sb, ROOTINO, "."), ROOTINO);
   assert_int_equal(lookup(image, &sb, ROOTINO, ".."), ROOTINO);
   /* ".", "..", and one entry per input file */
-  assert_int_equal(root.size, (2 + NMAIN) * DIRENT_BYTES);
+  assert_int_equal(root.size, (2 + NMAIN) * sizeof(struct dirent));
 }
 
 static void
@@ -553,11 +602,22 @@ test_bad_name_before_equals_fails(void **state)
 {
   const char *empty[] = { "=notes2.md" };
   const char *slash[] = { "a/b=notes2.md" };
+  const char *no_file[] = { "name=" };
 
   (void)state;
   write_input("notes2.md", 10);
-  assert_int_not_equal(run_mkfs("noname.img", empty, 1), 0);
-  assert_int_not_equal(run_mkfs("slash.img", slash, 1), 0);
+  assert_refused("noname.img", empty, 1, "the name before '='");
+  assert_refused("slash.img", slash, 1, "the name before '='");
+  assert_refused("nofile.img", no_file, 1, "no file named after '='");
+}
+
+static void
+test_missing_input_fails(void **state)
+{
+  const char *files[] = { "never_written" };
+
+  (void)state;
+  assert_refused("missing.img", files, 1, strerror(ENOENT));
 }
 
 static void
@@ -567,7 +627,7 @@ test_too_big_file_fails(void **state)
 
   (void)state;
   write_input("toobig", (size_t)MAXFILE * BSIZE + 1);
-  assert_int_not_equal(run_mkfs("toobig.img", files, 1), 0);
+  assert_refused("toobig.img", files, 1, "file too large");
 }
 
 static void
@@ -578,7 +638,7 @@ test_too_long_name_fails(void **state)
   (void)state;
   assert_int_equal(strlen(files[0]), DIRSIZ + 1);
   write_input(files[0], 1);
-  assert_int_not_equal(run_mkfs("longname.img", files, 1), 0);
+  assert_refused("longname.img", files, 1, "longer than");
 }
 
 static void
@@ -589,7 +649,7 @@ test_duplicate_names_fail(void **state)
   (void)state;
   write_input("same", 1);
   write_input("_same", 2);
-  assert_int_not_equal(run_mkfs("dup.img", files, 2), 0);
+  assert_refused("dup.img", files, 2, "both be called \"same\"");
 }
 
 int
@@ -609,6 +669,7 @@ main(void)
     cmocka_unit_test(test_largest_file_fits),
     cmocka_unit_test(test_name_before_equals_renames),
     cmocka_unit_test(test_bad_name_before_equals_fails),
+    cmocka_unit_test(test_missing_input_fails),
     cmocka_unit_test(test_too_big_file_fails),
     cmocka_unit_test(test_too_long_name_fails),
     cmocka_unit_test(test_duplicate_names_fail),
