@@ -3,6 +3,7 @@
  *
  * Physical memory map of QEMU's virt machine (the parts we use):
  *   0x00001000  boot ROM (unused: we run with -bios none)
+ *   0x02000000  CLINT, the core-local interruptor (unused: the timer is Sstc)
  *   0x0c000000  PLIC, the platform interrupt controller
  *   0x10000000  UART0, a 16550
  *   0x10001000  virtio-mmio slot 0: our disk
@@ -15,11 +16,18 @@
 #ifndef KERNEL_MEMLAYOUT_H
 #define KERNEL_MEMLAYOUT_H
 
+#include "kernel/riscv.h"   /* MAXVA and PGSIZE, for TRAMPOLINE and the rest */
+
 #define UART0        0x10000000L
 #define UART0_IRQ    10
 
 #define VIRTIO0      0x10001000L
 #define VIRTIO0_IRQ  1
+
+/* The core-local interruptor: xv6 before 2024 ran its timer from it. We use Sstc's stimecmp instead. */
+#define CLINT                0x02000000L
+#define CLINT_MTIMECMP(hart) (CLINT + 0x4000 + 8 * (hart))
+#define CLINT_MTIME          (CLINT + 0xBFF8)
 
 #define PLIC                 0x0c000000L
 #define PLIC_PRIORITY        (PLIC + 0x0)

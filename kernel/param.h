@@ -12,6 +12,7 @@
 #define MAXARG       32   /* exec arguments */
 #define MAXOPBLOCKS  10   /* blocks one file-system operation may write */
 #define LOGSIZE      (MAXOPBLOCKS * 3) /* data blocks in the on-disk log */
+#define LOGBLOCKS    LOGSIZE           /* the 2025 edition's name for it */
 #define NBUF         (MAXOPBLOCKS * 3) /* buffer cache entries */
 #define FSSIZE     2000   /* file system size in blocks */
 #define MAXPATH     128   /* longest path name, including the NUL */

@@ -2,17 +2,25 @@
  * riscv.h: RISC-V privileged-architecture facts (spec v1.12) and Sv39 paging.
  *
  * Names for every CSR bit, trap cause and page-table-entry bit the kernel
- * uses, so that no code compares against a bare number. User programs include
- * this file for PGSIZE and the PTE bits; the inline helpers at the end are
- * only meaningful in the kernel.
+ * uses, so that no code compares against a bare number. The kernel uses our
+ * names (csr_read, tlb_flush_all, ...). User programs written for xv6 include
+ * this file too, so the last section gives xv6's names and helpers (r_sp,
+ * r_time, r_sstatus, sfence_vma, ...) with xv6's meaning: see docs/compat.md.
+ * In user mode the helpers that touch a supervisor or machine CSR execute an
+ * illegal instruction, and the kernel kills the program, as xv6 does.
  */
 #ifndef KERNEL_RISCV_H
 #define KERNEL_RISCV_H
 
 /* ---- mstatus / sstatus ---- */
 #define MSTATUS_MPP_MASK  (3L << 11)   /* previous privilege on mret */
+#define MSTATUS_MPP_M     (3L << 11)
 #define MSTATUS_MPP_S     (1L << 11)
+#define MSTATUS_MPP_U     (0L << 11)
+#define MSTATUS_MIE       (1L << 3)    /* machine interrupts enabled */
+#define SSTATUS_UIE       (1L << 0)    /* N extension, absent on QEMU: kept for xv6's name */
 #define SSTATUS_SIE       (1L << 1)    /* supervisor interrupts enabled */
+#define SSTATUS_UPIE      (1L << 4)    /* N extension, like SSTATUS_UIE */
 #define SSTATUS_SPIE      (1L << 5)    /* SIE before the trap */
 #define SSTATUS_SPP       (1L << 8)    /* previous privilege: 1 = S, 0 = U */
 #define SSTATUS_SUM       (1L << 18)   /* S-mode may touch U pages (we never set it) */
@@ -24,6 +32,14 @@
 #define SIE_SSIE     (1L << IRQ_S_SOFT)
 #define SIE_STIE     (1L << IRQ_S_TIMER)
 #define SIE_SEIE     (1L << IRQ_S_EXT)
+/* mie: the machine-level enables; supervisor bits sit at the same places as in sie. */
+#define IRQ_M_SOFT   3
+#define IRQ_M_TIMER  7
+#define IRQ_M_EXT    11
+#define MIE_MSIE     (1L << IRQ_M_SOFT)
+#define MIE_MTIE     (1L << IRQ_M_TIMER)
+#define MIE_MEIE     (1L << IRQ_M_EXT)
+#define MIE_STIE     SIE_STIE
 
 /* ---- machine-mode set-up ---- */
 #define MENVCFG_STCE      (1L << 63)   /* Sstc: S-mode owns stimecmp */
@@ -50,7 +66,8 @@
 
 /* ---- Sv39 ---- */
 #define SATP_MODE_SV39  (8L << 60)
-#define MAKE_SATP(pagetable)  (SATP_MODE_SV39 | (((uint64)(pagetable)) >> 12))
+#define SATP_SV39       SATP_MODE_SV39   /* xv6's name */
+#define MAKE_SATP(pagetable)  (SATP_MODE_SV39 | (((uint64)(pagetable)) >> PGSHIFT))
 
 #define PGSIZE  4096
 #define PGSHIFT 12
@@ -112,6 +129,62 @@ static inline int  irq_enabled(void) { return (csr_read(sstatus) & SSTATUS_SIE) 
 static inline void tlb_flush_all(void) { asm volatile("sfence.vma zero, zero"); }
 /* Drop this hart's cached translations of one virtual page, in any address space. */
 static inline void tlb_flush_page(uint64 va) { asm volatile("sfence.vma %0, zero" : : "r"(va)); }
+
+/*
+ * ---- xv6's names for the same operations ----
+ * Programs and lab handouts written for xv6 call these. The kernel itself
+ * uses the names above; these are thin wrappers with xv6's meaning.
+ *
+ * Usable from user mode: the general registers and the time counter (the
+ * kernel sets scounteren.TM, so rdtime works in user mode).
+ */
+static inline uint64 r_sp(void) { uint64 x; asm volatile("mv %0, sp" : "=r"(x)); return x; }
+static inline uint64 r_ra(void) { uint64 x; asm volatile("mv %0, ra" : "=r"(x)); return x; }
+static inline uint64 r_tp(void) { return hart_id(); }
+static inline void   w_tp(uint64 x) { asm volatile("mv tp, %0" : : "r"(x)); }
+static inline uint64 r_time(void) { return csr_read(time); }
+
+/* Supervisor mode only: in a user program each one is an illegal instruction. */
+static inline uint64 r_sstatus(void) { return csr_read(sstatus); }
+static inline void   w_sstatus(uint64 x) { csr_write(sstatus, x); }
+static inline uint64 r_sip(void) { return csr_read(sip); }
+static inline void   w_sip(uint64 x) { csr_write(sip, x); }
+static inline uint64 r_sie(void) { return csr_read(sie); }
+static inline void   w_sie(uint64 x) { csr_write(sie, x); }
+static inline uint64 r_sepc(void) { return csr_read(sepc); }
+static inline void   w_sepc(uint64 x) { csr_write(sepc, x); }
+static inline uint64 r_stvec(void) { return csr_read(stvec); }
+static inline void   w_stvec(uint64 x) { csr_write(stvec, x); }
+static inline uint64 r_stimecmp(void) { return csr_read(stimecmp); }
+static inline void   w_stimecmp(uint64 x) { csr_write(stimecmp, x); }
+static inline uint64 r_satp(void) { return csr_read(satp); }
+static inline void   w_satp(uint64 x) { csr_write(satp, x); }
+static inline uint64 r_scause(void) { return csr_read(scause); }
+static inline uint64 r_stval(void) { return csr_read(stval); }
+static inline void   intr_on(void) { irq_enable(); }
+static inline void   intr_off(void) { irq_disable(); }
+static inline int    intr_get(void) { return irq_enabled(); }
+static inline void   sfence_vma(void) { tlb_flush_all(); }
+
+/* Machine mode only: illegal in supervisor and user mode alike. */
+static inline uint64 r_mhartid(void) { return csr_read(mhartid); }
+static inline uint64 r_mstatus(void) { return csr_read(mstatus); }
+static inline void   w_mstatus(uint64 x) { csr_write(mstatus, x); }
+static inline void   w_mepc(uint64 x) { csr_write(mepc, x); }
+static inline uint64 r_mie(void) { return csr_read(mie); }
+static inline void   w_mie(uint64 x) { csr_write(mie, x); }
+static inline uint64 r_medeleg(void) { return csr_read(medeleg); }
+static inline void   w_medeleg(uint64 x) { csr_write(medeleg, x); }
+static inline uint64 r_mideleg(void) { return csr_read(mideleg); }
+static inline void   w_mideleg(uint64 x) { csr_write(mideleg, x); }
+static inline void   w_mtvec(uint64 x) { csr_write(mtvec, x); }
+static inline void   w_mscratch(uint64 x) { csr_write(mscratch, x); }
+static inline uint64 r_menvcfg(void) { return csr_read(menvcfg); }
+static inline void   w_menvcfg(uint64 x) { csr_write(menvcfg, x); }
+static inline uint64 r_mcounteren(void) { return csr_read(mcounteren); }
+static inline void   w_mcounteren(uint64 x) { csr_write(mcounteren, x); }
+static inline void   w_pmpcfg0(uint64 x) { csr_write(pmpcfg0, x); }
+static inline void   w_pmpaddr0(uint64 x) { csr_write(pmpaddr0, x); }
 #endif
 
 #endif

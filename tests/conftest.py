@@ -94,8 +94,9 @@ class Console:
                 data = b""
             with self._cond:
                 if data:
-                    # The kernel ends lines with \r\n; tests see plain \n.
-                    self.text += self._decoder.decode(data).replace("\r", "")
+                    # Kept byte for byte: the console adds no \r, and tests
+                    # (like MIT's graders) match the raw output.
+                    self.text += self._decoder.decode(data)
                 else:
                     self.closed = True
                 self._cond.notify_all()

@@ -21,7 +21,7 @@
 #include "kernel/stat.h"
 #include "kernel/vm.h"
 #include "kernel/vmstat.h"
-#include "kernel/proc/elf.h"
+#include "kernel/elf.h"
 #include "user/user.h"
 
 int main(int argc, char *argv[]);
@@ -1434,7 +1434,7 @@ text_survives_child_fault(void)
 
 /* ================= tests: exec of hand-made ELF files ================= */
 
-/* ELF structures and constants come from the kernel's own loader header (kernel/proc/elf.h). */
+/* ELF structures and constants come from the kernel's own loader header (kernel/elf.h). */
 #define ELF_CLASS64      2
 #define ELF_DATA_LSB     1
 #define ELF_VERSION      1
@@ -1467,9 +1467,9 @@ tiny_elf_init(struct tiny_elf *e)
 {
   memset(e, 0, sizeof(*e));
   e->eh.magic = ELF_MAGIC;
-  e->eh.ident[0] = ELF_CLASS64;
-  e->eh.ident[1] = ELF_DATA_LSB;
-  e->eh.ident[2] = ELF_VERSION;
+  e->eh.elf[0] = ELF_CLASS64;
+  e->eh.elf[1] = ELF_DATA_LSB;
+  e->eh.elf[2] = ELF_VERSION;
   e->eh.type = ELF_TYPE_EXEC;
   e->eh.machine = ELF_MACHINE_RV;
   e->eh.version = ELF_VERSION;

@@ -15,7 +15,7 @@
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/proc/proc.h"
-#include "kernel/proc/elf.h"
+#include "kernel/elf.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/trap/syscall.h"
 #include "kernel/fs/inode.h"

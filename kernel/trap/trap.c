@@ -123,12 +123,30 @@ handle_interrupt(uint64 scause)
   }
 }
 
-/* Print why p dies and mark it killed; it exits on the way out of the trap. */
-static void
-kill_for_fault(struct proc *p, const char *why)
+/* Does stval hold the faulting address for this exception (not, say, an instruction's bits)? */
+static int
+exception_has_address(uint64 code)
 {
-  kprintf("usertrap: pid %d (%s) killed: %s at va %p pc %p\n", p->pid, p->name, why,
-          (void *)csr_read(stval), (void *)csr_read(sepc));
+  return code == EXC_INST_MISALIGNED || code == EXC_INST_ACCESS || code == EXC_LOAD_MISALIGNED ||
+         code == EXC_LOAD_ACCESS || code == EXC_STORE_MISALIGNED || code == EXC_STORE_ACCESS ||
+         code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT || code == EXC_STORE_PAGE_FAULT;
+}
+
+/*
+ * Print why p dies, in one line with its pid, pc and the faulting address
+ * (or, for other exceptions, stval), and mark it killed; it exits on the way
+ * out of the trap.
+ */
+static void
+kill_for_fault(struct proc *p, uint64 scause, const char *why)
+{
+  void *stval = (void *)csr_read(stval);
+  void *pc = (void *)csr_read(sepc);
+
+  if (exception_has_address(scause))
+    kprintf("usertrap: pid %d (%s) killed: %s at va %p pc %p\n", p->pid, p->name, why, stval, pc);
+  else
+    kprintf("usertrap: pid %d (%s) killed: %s at pc %p (stval %p)\n", p->pid, p->name, why, pc, stval);
   proc_set_killed(p);
 }
 
@@ -139,10 +157,10 @@ handle_store_fault(struct proc *p)
   case FAULT_RESOLVED:
     break;
   case FAULT_NO_MEMORY:
-    kill_for_fault(p, "out of memory in copy-on-write fault");
+    kill_for_fault(p, EXC_STORE_PAGE_FAULT, "out of memory in copy-on-write fault");
     break;
   case FAULT_BAD_ADDRESS:
-    kill_for_fault(p, exception_name(EXC_STORE_PAGE_FAULT));
+    kill_for_fault(p, EXC_STORE_PAGE_FAULT, exception_name(EXC_STORE_PAGE_FAULT));
     break;
   }
 }
@@ -170,7 +188,7 @@ user_trap(void)
   } else if (scause == EXC_STORE_PAGE_FAULT) {
     handle_store_fault(p);
   } else {
-    kill_for_fault(p, exception_name(scause));
+    kill_for_fault(p, scause, exception_name(scause));
   }
 
   if (proc_killed(p))

@@ -1,6 +1,10 @@
-/* elf.h: the parts of the ELF-64 format (System V gABI) that exec reads. */
-#ifndef KERNEL_PROC_ELF_H
-#define KERNEL_PROC_ELF_H
+/*
+ * elf.h: the parts of the ELF-64 format (System V gABI) that exec reads.
+ * A format fact like fs.h, so it sits where xv6 programs look for it; xv6's
+ * names for the same things follow our own at the end.
+ */
+#ifndef KERNEL_ELF_H
+#define KERNEL_ELF_H
 
 #include "kernel/types.h"
 
@@ -8,7 +12,7 @@
 
 struct elf_header {
   uint magic;
-  uchar ident[12];
+  uchar elf[12];      /* the rest of e_ident (xv6's field name) */
   ushort type;
   ushort machine;
   uint version;
@@ -39,5 +43,13 @@ struct elf_phdr {
 #define ELF_PF_X    1
 #define ELF_PF_W    2
 #define ELF_PF_R    4
+
+/* xv6's names. */
+#define elfhdr              elf_header
+#define proghdr             elf_phdr
+#define ELF_PROG_LOAD       ELF_PT_LOAD
+#define ELF_PROG_FLAG_EXEC  ELF_PF_X
+#define ELF_PROG_FLAG_WRITE ELF_PF_W
+#define ELF_PROG_FLAG_READ  ELF_PF_R
 
 #endif
