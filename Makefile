@@ -1,15 +1,29 @@
 # Build, boot, debug and test the kernel.  `make help` lists the targets.
 
-# ---- tools: installed on first use (tools/deps.sh) ----
-ifneq ($(MAKECMDGOALS),clean)
-DEPS_STATE := $(shell tools/deps.sh check || tools/deps.sh install; echo $$?)
+# ---- tools: each goal checks what it needs, installed on first use (tools/deps.sh) ----
+# The needs of a goal; any goal not listed (all, kernel/kernel, fs.img, user/_ls,
+# ...) builds, and print-VAR needs nothing. deps.sh lists the tools of each need.
+DEPS_FOR_qemu     = qemu
+DEPS_FOR_qemu-gdb = qemu
+DEPS_FOR_test     = test
+DEPS_FOR_unittest = unit
+DEPS_FOR_bench    = bench
+DEPS_FOR_gdb      =
+DEPS_FOR_clean    =
+DEPS_FOR_help     =
+deps_of = $(if $(filter print-%,$(1)),,$(if $(filter undefined,$(origin DEPS_FOR_$(1))),build,$(DEPS_FOR_$(1))))
+DEPS_NEEDS := $(sort $(foreach goal,$(or $(MAKECMDGOALS),all),$(call deps_of,$(goal))))
+ifneq ($(DEPS_NEEDS),)
+DEPS_STATE := $(shell TOOLPREFIX='$(TOOLPREFIX)' tools/deps.sh install $(DEPS_NEEDS); echo $$?)
 ifneq ($(lastword $(DEPS_STATE)),0)
 $(error required tools are missing; see the message above)
 endif
 endif
 
-TOOLPREFIX ?= $(shell for p in riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-; do \
-	command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; break; }; done)
+# Unless given: the first accepted prefix whose gcc is on PATH (the list is in deps.sh).
+ifeq ($(origin TOOLPREFIX),undefined)
+TOOLPREFIX := $(shell tools/deps.sh toolprefix)
+endif
 CC      = $(TOOLPREFIX)gcc
 LD      = $(TOOLPREFIX)ld
 OBJCOPY = $(TOOLPREFIX)objcopy
@@ -20,12 +34,18 @@ PYTHON  = /usr/bin/python3
 # ---- the single build switch: copy-on-write fork (1) or eager copying (0) ----
 COW ?= 1
 
-CFLAGS  = -Wall -Werror -O2 -g -fno-omit-frame-pointer -ggdb -gdwarf-2
+CFLAGS  = -Wall -Werror -g -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -MP -mcmodel=medany -ffreestanding -fno-common -nostdlib -fno-builtin
 CFLAGS += -mno-relax -fno-pie -no-pie -fno-stack-protector
 CFLAGS += -I. -DCOW_FORK=$(COW)
 ASFLAGS = $(CFLAGS) -D__ASSEMBLER__
 LDFLAGS = -z max-page-size=4096
+
+# The kernel is built for the debugger: -Og keeps locals visible and does not
+# fold the fault steps (decide, reuse, copy) into their caller, so gdb can
+# stop in each and print what it sees. `make KOPT=-O2 ...` builds the faster
+# kernel (docs/debugging.md has what it costs).
+KOPT ?= -Og
 
 # ---- kernel ----
 KSRCS := $(sort $(wildcard kernel/*/*.c))
@@ -37,14 +57,19 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	$(OBJDUMP) -S $@ > kernel/kernel.asm
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > kernel/kernel.sym
 
+kernel/%.o: kernel/%.c
+	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
+
 kernel/%.o: kernel/%.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
-# the COW switch changes kernel code: rebuild when it flips
-kernel/.cow-$(COW):
-	rm -f kernel/.cow-* $(KOBJS)
+# the COW switch and KOPT change kernel code: rebuild when either changes
+nothing :=
+KSTAMP := kernel/.build-cow$(COW)$(subst $(nothing) ,,$(KOPT))
+$(KSTAMP):
+	rm -f kernel/.build-* $(KOBJS)
 	touch $@
-$(KOBJS): kernel/.cow-$(COW)
+$(KOBJS): $(KSTAMP)
 
 # ---- user programs: every user/NAME.c except the library becomes /NAME ----
 # Built as xv6 builds them (-O), with warnings as errors except the families
@@ -57,7 +82,7 @@ $(KOBJS): kernel/.cow-$(COW)
 USER_SOFT_WARNINGS = format format-extra-args format-zero-length format-overflow \
                      infinite-recursion array-bounds stringop-overflow
 USER_UNCHECKED     = user/xv6compat22.c
-UCFLAGS_STRICT = $(filter-out -O2,$(CFLAGS)) -O
+UCFLAGS_STRICT = $(CFLAGS) -O
 UCFLAGS        = $(UCFLAGS_STRICT) $(addprefix -Wno-error=,$(USER_SOFT_WARNINGS))
 
 user/%.o: user/%.c
@@ -74,13 +99,18 @@ ULIB      := $(ULIB_SRCS:.c=.o) user/usys.o
 UPROG_SRCS := $(filter-out $(ULIB_SRCS), $(sort $(wildcard user/*.c)))
 UPROGS     := $(patsubst user/%.c,user/_%,$(UPROG_SRCS))
 
+# Written to a temporary file first: when gen-usys.sh refuses a line of
+# syscall.h, no usys.S is left behind (partial or stale) for a later make to accept.
 user/usys.S: kernel/syscall.h tools/gen-usys.sh
-	tools/gen-usys.sh kernel/syscall.h > $@
+	tools/gen-usys.sh kernel/syscall.h > $@.tmp || { rm -f $@ $@.tmp; exit 1; }
+	mv $@.tmp $@
 
+# user/NAME.debug keeps the line tables for gdb (`uprog NAME` in gdb loads
+# it); the disk gets user/_NAME, the same program without them.
 user/_%: user/%.o $(ULIB) user/user.ld
-	$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB)
-	$(OBJDUMP) -S $@ > user/$*.asm
-	$(OBJCOPY) --strip-debug $@    # the disk holds programs without line tables
+	$(LD) $(LDFLAGS) -T user/user.ld -o user/$*.debug $< $(ULIB)
+	$(OBJDUMP) -S user/$*.debug > user/$*.asm
+	$(OBJCOPY) --strip-debug user/$*.debug $@
 
 # ---- host tool and disk image ----
 mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
@@ -106,19 +136,29 @@ QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 qemu: kernel/kernel fs.img
 	$(QEMU) $(QEMUOPTS)
 
-.gdbinit: tools/gdbinit.tmpl
-	sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $@
+# Rewritten when the port (GDBPORT=N on the command line) or the template changes.
+.gdbinit: tools/gdbinit.tmpl FORCE
+	@sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 qemu-gdb: kernel/kernel fs.img .gdbinit
-	@echo "*** now run 'gdb-multiarch' in this directory (port $(GDBPORT))" 1>&2
+	@echo "*** QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal here" 1>&2
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# gdb with the project's .gdbinit read explicitly: stock gdb refuses to
+# auto-load a .gdbinit from the current directory, so plain `gdb-multiarch`
+# would start without our port, symbols and macros.
+GDB    ?= $(shell command -v gdb-multiarch || echo $(TOOLPREFIX)gdb)
+GDBCMD  = $(GDB) -q -iex 'set auto-load local-gdbinit off' -x .gdbinit
+gdb: .gdbinit
+	$(GDBCMD)
 
 print-gdbport:
 	@echo $(GDBPORT)
 
-# make -s print-VAR prints a make variable (tests read UCFLAGS_STRICT this way)
+# make -s print-VAR prints a make variable as it is (tests read UCFLAGS_STRICT this way)
 print-%:
-	@echo '$($*)'
+	$(info $($*))@:
 
 # ---- tests ----
 # make test            host unit tests, then every QEMU test
@@ -136,16 +176,16 @@ bench:
 	tools/bench.sh
 
 clean:
-	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym kernel/.cow-*
-	rm -f user/*.o user/*.d user/_* user/*.asm user/usys.S mkfs/mkfs fs.img .gdbinit
+	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym kernel/.build-*
+	rm -f user/*.o user/*.d user/_* user/*.asm user/*.debug user/usys.S mkfs/mkfs fs.img .gdbinit
 	rm -rf tests/results tests/__pycache__ .pytest_cache bench-results
 	-$(MAKE) -C tests/unit clean
 
 help:
 	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
-	@echo "make qemu-gdb        boot halted, waiting for gdb-multiarch"
+	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
 	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
 	@echo "make COW=0 ...       build with eager-copy fork"
 
-.PHONY: all qemu qemu-gdb print-gdbport test unittest check-user-warnings bench clean help
+.PHONY: all qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings bench clean help FORCE

@@ -20,6 +20,7 @@ struct vmstat {
   uint64 cow_shared;      /* system: physical pages mapped more than once now;
                              process: its pages that some other process also maps */
   uint64 resident_pages;  /* system: pages in use; process: user pages mapped */
+  uint64 sleeping;        /* process: 1 while it is blocked in the kernel (pause, read, wait, ...) */
 };
 
 /* fsstat(&st): free space on the root file system. */

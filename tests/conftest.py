@@ -126,16 +126,18 @@ class Console:
 
 class Machine:
     """
-    One QEMU running the kernel on a private copy of fs.img, driven through its
-    console. Methods that can fail set __tracebackhide__, so pytest reports a
-    failure at the test's line rather than inside this class.
+    One QEMU running the kernel on a private copy of fs.img (or of the image
+    given as disk=), driven through its console. Methods that can fail set
+    __tracebackhide__, so pytest reports a failure at the test's line rather
+    than inside this class.
     """
 
-    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL):
+    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE):
         self.name = name
         self.harts = harts
         self.allow_usertraps = allow_usertraps
         self.kernel = Path(kernel)
+        self.disk_image = Path(disk)
         self.mark = 0          # console offset where the next wait starts looking
         self.argv = []
         self.proc = None
@@ -156,12 +158,12 @@ class Machine:
         ]
 
     def start(self):
-        for needed in (self.kernel, FS_IMAGE):
+        for needed in (self.kernel, self.disk_image):
             if not needed.exists():
                 raise ConsoleError(f"{needed} does not exist: run `make` first")
         self._tmpdir = tempfile.mkdtemp(prefix="kernel-test-")
         disk = Path(self._tmpdir) / "fs.img"
-        shutil.copyfile(FS_IMAGE, disk)
+        shutil.copyfile(self.disk_image, disk)
         self.argv = self.command(disk)
         self.proc = subprocess.Popen(
             self.argv, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

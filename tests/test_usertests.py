@@ -24,6 +24,8 @@ QUICK_SUITE_TIMEOUT = 600  # for `usertests -q`
 FULL_SUITE_TIMEOUT = 900   # for `usertests`
 BOOT_ALLOWANCE = 30        # part of a test's time kept for booting, not for the command
 ALL_PASSED = "ALL TESTS PASSED"
+# usertests prints one of these after each child the kernel had to kill (expect_killed).
+EXPECT_KILL_RE = re.compile(r"^expect kill: pid (\d+): (.+?)(?: at va (0x[0-9a-f]+))?$", re.M)
 
 
 def read_table():
@@ -52,9 +54,27 @@ def table_params():
             for name, slow in TABLE]
 
 
+def unmatched_kills(output, clean):
+    """The expected kills (from usertests' own lines) with no kernel console line to match."""
+    unmatched = []
+    for pid, cause, va in EXPECT_KILL_RE.findall(clean):
+        where = rf" at va {va} pc " if va else r" at (?:va 0x[0-9a-f]+ )?pc "
+        kernel_line = rf"usertrap: pid {pid} \(\S+\) killed: {re.escape(cause)}{where}"
+        if not re.search(kernel_line, output):
+            unmatched.append(f"pid {pid}: {cause}" + (f" at va {va}" if va else ""))
+    return unmatched
+
+
 def check_suite_output(output, names):
-    """Fails unless every named test reported OK and the suite said it all passed."""
+    """
+    Fails unless every named test reported OK, the suite said it all passed,
+    and every kill a test expected shows on the console as the kernel's line
+    for that pid, cause and address (an exit status of -1 alone is not enough).
+    """
     clean = without_usertraps(output)
+    unmatched = unmatched_kills(output, clean)
+    assert not unmatched, (f"usertests expected these kills but the kernel printed no matching "
+                           f"`usertrap: pid N (name) killed: CAUSE` line: {unmatched}\n{output}")
     passed = set(re.findall(r"^test (\S+): OK$", clean, re.M))
     missing = [n for n in names if n not in passed]
     failed = re.findall(r"^test (\S+): FAILED", clean, re.M)

@@ -38,6 +38,7 @@ int main(int argc, char *argv[]);
 #define NO_SUCH_PID   1000000  /* far beyond any pid a test run hands out */
 #define HUGE_SBRK     0x7fffffff
 #define LONG_PAUSE    1000000  /* ticks: only a kill ends it */
+#define BLOCK_TICKS   100      /* how long a child may take to block where we sent it */
 
 /* bits 39..63 of an address: a careless page-table walk ignores them */
 #define ABOVE_SV39    0xffffff8000000000UL
@@ -147,13 +148,6 @@ reap(int pid)
   return status;
 }
 
-static void
-expect_killed(void (*body)(uint64), uint64 arg, const char *what)
-{
-  int status = reap(spawn(body, arg));
-  if (status != KILLED)
-    FAIL("%s: child's exit status %d, want -1 (killed by the kernel)", what, status);
-}
 
 static void
 make_pipe(int fds[2])
@@ -241,6 +235,35 @@ static void
 store_to(uint64 va)
 {
   *(volatile char *)va = 1;
+}
+
+/* A fatal thing for a child to do, and how the kernel's console line names it. */
+struct fatal {
+  void (*body)(uint64 arg);
+  const char *cause;      /* as in the kernel's "usertrap: pid N (name) killed: CAUSE ..." */
+  int arg_is_va;          /* the line also says "at va ARG" */
+};
+
+static const struct fatal LOAD = { load_from, "load page fault", 1 };
+static const struct fatal STORE = { store_to, "store page fault", 1 };
+
+/*
+ * Run how->body(arg) in a child, which the kernel must kill. An exit status of
+ * -1 alone could be the child's own exit(-1), so we also print the kill we
+ * expect; the test harness (tests/test_usertests.py) finds the kernel's
+ * console line for the same pid, cause and address, or fails.
+ */
+static void
+expect_killed(const struct fatal *how, uint64 arg, const char *what)
+{
+  int pid = spawn(how->body, arg);
+  int status = reap(pid);
+  if (status != KILLED)
+    FAIL("%s: child's exit status %d, want -1 (killed by the kernel)", what, status);
+  if (how->arg_is_va)
+    printf("expect kill: pid %d: %s at va %p\n", pid, how->cause, (void *)arg);
+  else
+    printf("expect kill: pid %d: %s\n", pid, how->cause);
 }
 
 /*
@@ -1284,9 +1307,9 @@ static void
 sbrk_limit_faults(void)
 {
   uint64 brk = PGROUNDUP(current_break());
-  expect_killed(load_from, brk, "load from the break");
-  expect_killed(store_to, brk, "store to the break");
-  expect_killed(store_to, brk + 10 * PGSIZE, "store to 10 pages beyond the break");
+  expect_killed(&LOAD, brk, "load from the break");
+  expect_killed(&STORE, brk, "store to the break");
+  expect_killed(&STORE, brk + 10 * PGSIZE, "store to 10 pages beyond the break");
 }
 
 static void
@@ -1295,8 +1318,8 @@ sbrk_shrink_unmaps(void)
   char *p = heap_pages(4);
   memset(p, 1, 4 * PGSIZE);
   sbrk(-4 * PGSIZE);
-  expect_killed(load_from, (uint64)p, "load from memory given back with sbrk(-n)");
-  expect_killed(store_to, (uint64)p + 3 * PGSIZE, "store to memory given back with sbrk(-n)");
+  expect_killed(&LOAD, (uint64)p, "load from memory given back with sbrk(-n)");
+  expect_killed(&STORE, (uint64)p + 3 * PGSIZE, "store to memory given back with sbrk(-n)");
 }
 
 static void
@@ -1316,7 +1339,7 @@ sbrklazy_rw(void)
   for (int i = 0; i < GROW_PAGES; i++)
     expect_pattern(p + i * PGSIZE, 64, i, "lazily allocated memory");
   expect_sbrk(-bytes, p + bytes, "giving back lazily allocated memory");
-  expect_killed(load_from, (uint64)p, "load from lazily allocated memory after giving it back");
+  expect_killed(&LOAD, (uint64)p, "load from lazily allocated memory after giving it back");
 }
 
 static void
@@ -1388,6 +1411,10 @@ privileged_instruction(uint64 unused)
   sink_byte = x;
 }
 
+static const struct fatal OVERFLOW = { overflow_stack, "store page fault", 0 };
+static const struct fatal RUN_DATA = { run_data, "instruction page fault", 1 };
+static const struct fatal PRIVILEGED = { privileged_instruction, "illegal instruction", 0 };
+
 static void
 memory_layout(void)
 {
@@ -1398,36 +1425,36 @@ memory_layout(void)
          (void *)(uint64)main, buf, (void *)guard_page());
 }
 
-static void stack_guard_fault(void) { expect_killed(store_to, guard_page() + PGSIZE / 2, "store to the stack guard page"); }
-static void stack_guard_load_fault(void) { expect_killed(load_from, guard_page(), "load from the stack guard page"); }
-static void stack_overflow_fault(void) { expect_killed(overflow_stack, 0, "unbounded recursion"); }
-static void text_write_fault(void) { expect_killed(store_to, (uint64)main, "store to program text"); }
-static void data_exec_fault(void) { expect_killed(run_data, (uint64)data_code, "jump into writable data"); }
-static void privileged_fault(void) { expect_killed(privileged_instruction, 0, "csrr sstatus in user mode"); }
+static void stack_guard_fault(void) { expect_killed(&STORE, guard_page() + PGSIZE / 2, "store to the stack guard page"); }
+static void stack_guard_load_fault(void) { expect_killed(&LOAD, guard_page(), "load from the stack guard page"); }
+static void stack_overflow_fault(void) { expect_killed(&OVERFLOW, 0, "unbounded recursion"); }
+static void text_write_fault(void) { expect_killed(&STORE, (uint64)main, "store to program text"); }
+static void data_exec_fault(void) { expect_killed(&RUN_DATA, (uint64)data_code, "jump into writable data"); }
+static void privileged_fault(void) { expect_killed(&PRIVILEGED, 0, "csrr sstatus in user mode"); }
 
 static void
 kernel_memory_fault(void)
 {
-  expect_killed(load_from, KERNBASE, "load from KERNBASE");
-  expect_killed(store_to, KERNBASE + MIB, "store to KERNBASE + 1 MiB");
-  expect_killed(load_from, PHYSTOP - 1, "load from the last byte of RAM");
+  expect_killed(&LOAD, KERNBASE, "load from KERNBASE");
+  expect_killed(&STORE, KERNBASE + MIB, "store to KERNBASE + 1 MiB");
+  expect_killed(&LOAD, PHYSTOP - 1, "load from the last byte of RAM");
 }
 
 static void
 top_of_memory_fault(void)
 {
-  expect_killed(load_from, TRAPFRAME, "load from the trapframe");
-  expect_killed(store_to, TRAPFRAME, "store to the trapframe");
-  expect_killed(load_from, TRAMPOLINE, "load from the trampoline");
-  expect_killed(load_from, MAXVA, "load from MAXVA");
-  expect_killed(load_from, ~0UL, "load from 0xffffffffffffffff");
+  expect_killed(&LOAD, TRAPFRAME, "load from the trapframe");
+  expect_killed(&STORE, TRAPFRAME, "store to the trapframe");
+  expect_killed(&LOAD, TRAMPOLINE, "load from the trampoline");
+  expect_killed(&LOAD, MAXVA, "load from MAXVA");
+  expect_killed(&LOAD, ~0UL, "load from 0xffffffffffffffff");
 }
 
 static void
 text_survives_child_fault(void)
 {
   memmove(buf2, (char *)main, BAD_LEN);
-  expect_killed(store_to, (uint64)main, "store to program text");
+  expect_killed(&STORE, (uint64)main, "store to program text");
   if (memcmp(buf2, (char *)main, BAD_LEN) != 0)
     FAIL("a child's store to text changed our text");
 }
@@ -1628,9 +1655,8 @@ exec_bad_entry_killed(void)
   tiny_elf_init(&e);
   e.eh.entry = KERNBASE;
   write_tiny_elf("ut_elf", &e);
-  int status = reap(spawn(exec_child, (uint64)"ut_elf"));
-  if (status != KILLED)
-    FAIL("program with entry point KERNBASE: exit status %d, want -1 (killed)", status);
+  static const struct fatal BAD_ENTRY = { exec_child, "instruction page fault", 0 };
+  expect_killed(&BAD_ENTRY, (uint64)"ut_elf", "program with entry point KERNBASE");
   remove_path("ut_elf");
 }
 
@@ -1771,6 +1797,25 @@ block_on_pipe(uint64 fd)
   read(fd, &c, 1);
 }
 
+/*
+ * Wait until the kernel reports pid asleep. Our children sleep only where
+ * the test puts them (a pipe read, a pause), so this proves the kill lands
+ * on a blocked process: one that only the kernel's killed-check can wake for
+ * good. Fails if that takes longer than BLOCK_TICKS.
+ */
+static void
+wait_until_blocked(int pid)
+{
+  struct vmstat st;
+  int start = uptime();
+  while (vmstat(pid, &st) == 0 && !st.sleeping) {
+    if (uptime() - start > BLOCK_TICKS)
+      FAIL("child %d did not block within %d ticks", pid, BLOCK_TICKS);
+  }
+  if (vmstat(pid, &st) < 0 || !st.sleeping)
+    FAIL("child %d is gone or awake, want it blocked", pid);
+}
+
 static void
 kill_blocked_reader(void)
 {
@@ -1778,6 +1823,7 @@ kill_blocked_reader(void)
   make_pipe(fds);
   int pid = spawn(block_on_pipe, fds[0]);
   remember_victim(pid);
+  wait_until_blocked(pid);
   expect_eq(kill(pid), 0, "kill(child blocked in read)");
   expect_eq(reap(pid), KILLED, "exit status of a child killed while reading a pipe");
   close(fds[0]);
@@ -1795,6 +1841,7 @@ kill_sleeper(void)
 {
   int pid = spawn(sleep_long, LONG_PAUSE);
   remember_victim(pid);
+  wait_until_blocked(pid);
   expect_eq(kill(pid), 0, "kill(child in a long pause())");
   expect_eq(reap(pid), KILLED, "exit status of a child killed while pausing");
 }

@@ -45,5 +45,7 @@ main(int argc, char *argv[])
   show("cow_reuses", st.cow_reuses);
   show("cow_shared", st.cow_shared);
   show("resident_pages", st.resident_pages);
+  if (pid != SYSTEM_WIDE)
+    show("sleeping", st.sleeping);
   exit(0);
 }

@@ -24,12 +24,11 @@ kernel_main(void)
 {
   if (hart_id() == 0) {
     console_init();
-    kprintf_init();
     kprintf("\nkernel: booting, copy-on-write fork %s\n", COW_FORK ? "on" : "off");
     page_allocator_init();
     kvm_init();
+    proc_table_init();   /* maps the kernel stacks: before paging starts (see kvm_map) */
     kvm_init_hart();
-    proc_table_init();
     trap_init();
     trap_init_hart();
     plic_init();

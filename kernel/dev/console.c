@@ -18,6 +18,15 @@
 #define KEY_DELETE    0x7f
 #define CONSOLE_RING  128
 
+/*
+ * Output from every hart goes through one lock, so that a kernel message, an
+ * echo, or a chunk of one write() reaches the UART whole: a kernel line is
+ * never split by another hart's bytes. Lock order: cons.lock, then this one.
+ * Off (never taken) once the kernel panics, so a dying hart is still heard.
+ */
+static struct spinlock output_lock;
+static int output_locking;
+
 static struct {
   struct spinlock lock;
   char ring[CONSOLE_RING];
@@ -27,13 +36,35 @@ static struct {
   uint edit_at;    /* end of the line being typed */
 } cons;
 
-/* Erase the last character on screen. */
+void
+console_lock_output(void)
+{
+  if (output_locking)
+    spin_lock(&output_lock);
+}
+
+void
+console_unlock_output(void)
+{
+  if (output_locking)
+    spin_unlock(&output_lock);
+}
+
+void
+console_stop_locking(void)
+{
+  output_locking = 0;
+}
+
+/* Caller holds cons.lock. Erase the last character on screen. */
 static void
 echo_erase(void)
 {
+  console_lock_output();
   uart_putc(KEY_BACKSPACE);
   uart_putc(' ');
   uart_putc(KEY_BACKSPACE);
+  console_unlock_output();
 }
 
 /*
@@ -109,8 +140,10 @@ console_write(int user_src, uint64 src, int n)
     int len = n - done < (int)sizeof(chunk) ? n - done : (int)sizeof(chunk);
     if (either_copyin(chunk, user_src, src + done, len) < 0)
       return done > 0 ? done : -1;   /* a bad buffer: -1 unless some bytes went out */
+    console_lock_output();
     for (int i = 0; i < len; i++)
       console_putc(chunk[i]);
+    console_unlock_output();
     done += len;
   }
   return done;
@@ -151,8 +184,11 @@ console_intr(int c)
       break;                      /* full: drop the byte */
     if (c == '\r')
       c = '\n';                  /* a terminal's Enter: the line ends here */
-    if (c != CTRL('D'))
+    if (c != CTRL('D')) {
+      console_lock_output();
       console_putc(c);
+      console_unlock_output();
+    }
     cons.ring[cons.edit_at++ % CONSOLE_RING] = c;
     if (c == '\n' || c == CTRL('D') || cons.edit_at - cons.read_at == CONSOLE_RING)
       commit_line();
@@ -164,6 +200,8 @@ void
 console_init(void)
 {
   spin_init(&cons.lock, "console");
+  spin_init(&output_lock, "console output");
+  output_locking = 1;
   uart_init();
   devsw[CONSOLE].read = console_read;
   devsw[CONSOLE].write = console_write;

@@ -7,7 +7,15 @@
 #define KERNEL_DEV_CONSOLE_H
 
 void console_init(void);   /* also registers the device in devsw[CONSOLE] */
-void console_putc(int c);  /* kernel output, usable with interrupts off */
+void console_putc(int c);  /* one byte out, as given; usable with interrupts off */
+/*
+ * Bracket output that must reach the screen unbroken (a kernel message);
+ * takes the console's output lock, so spinlock rules apply in between.
+ * console_stop_locking() is for panic: output then goes out unlocked.
+ */
+void console_lock_output(void);
+void console_unlock_output(void);
+void console_stop_locking(void);
 void console_intr(int c);  /* a byte arrived from the keyboard */
 
 #endif

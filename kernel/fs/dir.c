@@ -142,7 +142,7 @@ static const char *next_element(const char *path, char *name)
  * Each step locks only one directory at a time: a ".." step therefore never
  * waits for a lock while holding the child's, which could deadlock.
  */
-static struct inode *walk(const char *path, int want_parent, char *name)
+static struct inode *path_walk(const char *path, int want_parent, char *name)
 {
   struct inode *ip;
 
@@ -180,10 +180,10 @@ static struct inode *walk(const char *path, int want_parent, char *name)
 struct inode *namei(const char *path)
 {
   char name[DIRSIZ];
-  return walk(path, 0, name);
+  return path_walk(path, 0, name);
 }
 
 struct inode *nameiparent(const char *path, char *name)
 {
-  return walk(path, 1, name);
+  return path_walk(path, 1, name);
 }

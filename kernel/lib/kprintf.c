@@ -1,18 +1,15 @@
 /*
  * kprintf.c: formatted console output for the kernel, and panic().
- * One lock keeps lines from different harts from interleaving; panic skips
- * it so that a hart that dies holding it can still be heard.
+ * A message goes out under the console's output lock, so it is never split
+ * by another hart's kernel or user output; panic stops the locking so that a
+ * hart that dies holding the lock can still be heard.
  */
 #include <stdarg.h>
 #include "kernel/types.h"
 #include "kernel/lib/kprintf.h"
-#include "kernel/sync/spinlock.h"
 #include "kernel/dev/console.h"
 
 volatile int kernel_panicked;
-
-static struct spinlock print_lock;
-static int print_locking;   /* off while panicking */
 
 static const char hex_digits[] = "0123456789abcdef";
 
@@ -103,37 +100,27 @@ vformat(const char *fmt, va_list ap)
 }
 
 void
-kprintf_init(void)
-{
-  spin_init(&print_lock, "kprintf");
-  print_locking = 1;
-}
-
-void
 kprintf(const char *fmt, ...)
 {
   va_list ap;
-  int locking = print_locking;
-  if (locking)
-    spin_lock(&print_lock);
+  console_lock_output();
   va_start(ap, fmt);
   vformat(fmt, ap);
   va_end(ap);
-  if (locking)
-    spin_unlock(&print_lock);
+  console_unlock_output();
 }
 
 void
 panic(const char *fmt, ...)
 {
   va_list ap;
-  print_locking = 0;
+  console_stop_locking();
   put_string("panic: ");
   va_start(ap, fmt);
   vformat(fmt, ap);
   va_end(ap);
   put_string("\n");
-  kernel_panicked = 1;   /* other harts stop at their next console output or tick */
+  kernel_panicked = 1;   /* other harts stop at their next timer interrupt (kernel_trap) */
   for (;;)
     ;
 }

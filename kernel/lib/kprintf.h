@@ -8,7 +8,6 @@
 
 #include "kernel/types.h"
 
-void kprintf_init(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

@@ -12,11 +12,19 @@
 #include "kernel/sync/spinlock.h"
 #include "kernel/proc/proc.h"
 
-/* Everything the steps need about one fault. */
+/*
+ * Everything known about one fault, from the walk through the decision to
+ * the step that acts on it. Kept together so that the steps take one
+ * argument, and so that a student stopped anywhere in the fault path sees
+ * the whole story with `print *f` (or `print f` in fault_resolve).
+ */
 struct fault_ctx {
   uint64 va;                    /* page-aligned */
-  pte_t *pte;                   /* the leaf PTE, valid and user */
+  pte_t *pte;                   /* the leaf PTE; 0 if the walk found none */
+  pte_t old_pte;                /* its value when the fault was decided */
   uint64 old_pa;                /* the page mapped now */
+  uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
+  enum fault_step step;         /* what fault_decide chose */
   struct proc_vmcount *counts;  /* the faulting process's counters, or 0 */
 };
 
@@ -41,13 +49,12 @@ private_pte(pte_t old, uint64 pa)
  * Reuse: no lock held on entry or exit, none taken. We are the page's only
  * owner, so nobody can see a write but us.
  */
-static enum fault_result
+static void
 fault_reuse(struct fault_ctx *f)
 {
   *f->pte = private_pte(*f->pte, f->old_pa);
   tlb_flush_page(f->va);
   COUNT(f, cow_reuses);
-  return FAULT_RESOLVED;
 }
 
 /*
@@ -81,22 +88,24 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
   struct fault_ctx f = { .va = PGROUNDDOWN(va) };
   f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
-  pte_t pte = f.pte ? *f.pte : 0;
-  f.old_pa = PTE2PA(pte);
+  f.old_pte = f.pte ? *f.pte : 0;
+  f.old_pa = PTE2PA(f.old_pte);
   /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
-  uint32 refs = (pte & PTE_V) && (pte & PTE_COW) ? page_refcount((void *)f.old_pa) : 0;
+  if ((f.old_pte & PTE_V) && (f.old_pte & PTE_COW))
+    f.refs = page_refcount((void *)f.old_pa);
 
-  enum fault_step step = fault_decide(f.va, pte, refs, access);
-  if (step == FAULT_KILL)
+  f.step = fault_decide(f.va, f.old_pte, f.refs, access);
+  if (f.step == FAULT_KILL)
     return FAULT_BAD_ADDRESS;
-  if (step != FAULT_NONE) {
+  if (f.step != FAULT_NONE) {
     /* Off the common path: a step allocates, and demand paging's fill will sleep. */
     KASSERT(spin_none_held());
     f.counts = counters_for(pt);
     COUNT(&f, cow_faults);
-    enum fault_result r = step == FAULT_REUSE ? fault_reuse(&f) : fault_copy(&f);
-    if (r != FAULT_RESOLVED)
-      return r;
+    if (f.step == FAULT_REUSE)
+      fault_reuse(&f);                      /* cannot fail */
+    else if (fault_copy(&f) != FAULT_RESOLVED)
+      return FAULT_NO_MEMORY;
   }
   if (pa)
     *pa = PTE2PA(*f.pte);

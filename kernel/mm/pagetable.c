@@ -111,9 +111,16 @@ pt_free_tables(pagetable_t pt)
 
 /* ---- the kernel's address space ---- */
 
+/*
+ * Boot only, before this hart turns paging on: a mapping added later would
+ * need an sfence.vma on every hart that might have cached its absence.
+ * kvm_init_hart() flushes as it turns paging on, so everything mapped by
+ * then is visible to every hart. Asserted, so a later caller cannot forget.
+ */
 void
 kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm)
 {
+  KASSERT(csr_read(satp) == 0);
   if (pt_map(kpt, va, size, pa, perm) != 0)
     panic("kvm_map: out of memory at boot");
 }
@@ -219,6 +226,15 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 }
 #endif
 
+/*
+ * No TLB flush here, although the parent's PTEs lost PTE_W: this runs under
+ * the kernel page table, the trampoline flushes the whole TLB on every switch
+ * to a user table, and a process runs on one hart at a time, so no hart can
+ * reach the parent's pages through a stale writable translation.
+ * ASSUMPTION: adding ASIDs (no flush on switch) or threads (one address space
+ * on several harts) breaks this: the parent's translations must then be shot
+ * down here, on every hart that may hold them. Same for the fault steps.
+ */
 int
 uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
 {
@@ -230,11 +246,9 @@ uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
     if (fork_share_page(pte, child, va) != 0)
       goto fail;
   }
-  tlb_flush_all();                    /* the parent's old writable translations go */
   return 0;
 fail:
   pt_unmap(child, 0, va / PGSIZE, 1);
-  tlb_flush_all();
   return -1;
 }
 

@@ -3,8 +3,12 @@
  * spaces and the checked copies between kernel and user memory.
  *
  * Convention: functions returning int give 0 on success and -1 on failure;
- * functions returning a pointer give 0 on failure. Failures here are user-
- * caused (bad address, out of memory) and never panic.
+ * functions returning a pointer give 0 on failure. Those failures are the
+ * ones a user can cause (bad address, out of memory) and never panic. The
+ * panics here are for kernel bugs only: pt_walk meeting a superpage (we never
+ * make one), pt_map asked to remap a page or to map an unaligned range,
+ * pt_unmap finding a table where a leaf should be, kvm_map after paging
+ * started, and running out of memory while the kernel itself boots.
  */
 #ifndef KERNEL_MM_PAGETABLE_H
 #define KERNEL_MM_PAGETABLE_H
@@ -21,7 +25,7 @@ void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
 
 /* The PTE for va, creating missing levels when alloc; 0 if absent or out of memory. */
 pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
-/* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap (kernel bug). */
+/* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap or an unaligned range. */
 int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 /* Unmap npages pages from va, dropping a page reference for each when free_pages. */
 void pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages);

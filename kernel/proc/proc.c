@@ -476,12 +476,13 @@ either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 /* ---- observing processes ---- */
 
 int
-proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared)
+proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared, uint64 *sleeping)
 {
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
     if (p->pid == pid && p->state != UNUSED && p->pagetable) {
       *out = p->vm;
+      *sleeping = p->state == SLEEPING;
       uvm_count(p->pagetable, p->sz, resident, shared);
       spin_unlock(&p->lock);
       return 0;

@@ -101,8 +101,9 @@ void proc_pagetable_free(pagetable_t pagetable, uint64 sz);
 int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
 int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 
-/* Counters for vmstat(pid): 0, or -1 when there is no such process. */
-int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared);
+/* Counters and sleep state for vmstat(pid): 0, or -1 when there is no such process. */
+int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
+                uint64 *sleeping);
 
 /* exec.c: replace the current process's image; argv holds kernel pointers. argc or -1. */
 int exec_program(const char *path, char *const argv[]);

@@ -98,7 +98,7 @@ sys_vmstat(void)
     fault_counters(&counts);
     st.cow_shared = page_shared_count();
     st.resident_pages = st.total_pages - st.free_pages;
-  } else if (proc_vmstat(pid, &counts, &st.resident_pages, &st.cow_shared) < 0) {
+  } else if (proc_vmstat(pid, &counts, &st.resident_pages, &st.cow_shared, &st.sleeping) < 0) {
     return -1;
   }
   st.cow_faults = counts.cow_faults;

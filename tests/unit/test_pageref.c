@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <cmocka.h>
 
 #include "kernel/types.h"
@@ -130,7 +131,7 @@ unmanaged_address_panics(void **state)
   expect_assert_failure(pageref_inc(&t, BASE + 1));
 }
 
-/* Many threads share and release one frame: exactly one release may see zero. */
+/* Many threads share and release a frame that a lasting owner holds: no release may see zero. */
 #define THREADS 8
 #define ROUNDS  20000
 static int zero_seen;
@@ -164,6 +165,59 @@ concurrent_share_release_is_exact(void **state)
   assert_int_equal(pageref_dec(&t, frame(9)), 0);
 }
 
+/*
+ * Owners drop the same frame at the same moment, round after round: in each
+ * round exactly one of them must see zero (and so free the frame). The
+ * releasers spin on a shared round number rather than sleeping on a barrier,
+ * so that they really do hit the counter together.
+ */
+#define RACERS      2
+#define RACE_ROUNDS 3000
+static int race_round;                 /* the round the releasers may start */
+static int race_done;                  /* releasers finished with this round */
+static int zeros_in_round[RACE_ROUNDS];
+
+static void *
+release_together(void *arg)
+{
+  (void)arg;
+  for (int r = 1; r <= RACE_ROUNDS; r++) {
+    while (__atomic_load_n(&race_round, __ATOMIC_ACQUIRE) != r)
+      ;
+    if (pageref_dec(&t, frame(10)) == 0)
+      __atomic_add_fetch(&zeros_in_round[r - 1], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&race_done, 1, __ATOMIC_ACQ_REL);
+  }
+  return 0;
+}
+
+static void
+concurrent_last_release_seen_once(void **state)
+{
+  (void)state;
+  pthread_t th[RACERS];
+  race_round = 0;
+  for (int i = 0; i < RACERS; i++)
+    assert_int_equal(pthread_create(&th[i], 0, release_together, 0), 0);
+  for (int r = 1; r <= RACE_ROUNDS; r++) {
+    zeros_in_round[r - 1] = 0;
+    pageref_claim(&t, frame(10));
+    for (int owner = 1; owner < RACERS; owner++)
+      pageref_inc(&t, frame(10));
+    __atomic_store_n(&race_done, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&race_round, r, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&race_done, __ATOMIC_ACQUIRE) != RACERS)
+      sched_yield();
+  }
+  for (int i = 0; i < RACERS; i++)
+    pthread_join(th[i], 0);
+  for (int r = 0; r < RACE_ROUNDS; r++)
+    if (zeros_in_round[r] != 1)
+      fail_msg("round %d: %d releasers saw zero, want exactly 1", r + 1, zeros_in_round[r]);
+  assert_int_equal(pageref_get(&t, frame(10)), 0);
+  assert_int_equal(pageref_shared(&t), 0);
+}
+
 int
 main(void)
 {
@@ -177,6 +231,7 @@ main(void)
     cmocka_unit_test_setup(sharing_a_free_frame_panics, setup),
     cmocka_unit_test_setup(unmanaged_address_panics, setup),
     cmocka_unit_test_setup(concurrent_share_release_is_exact, setup),
+    cmocka_unit_test_setup(concurrent_last_release_seen_once, setup),
   };
   return cmocka_run_group_tests_name("pageref", tests, 0, 0);
 }

@@ -1,0 +1,151 @@
+"""
+test_debug.py: the README's debugging steps work on a fresh machine. gdb,
+started the way `make gdb` starts it, attaches to `make qemu-gdb`, stops in
+the copy-on-write fault path, shows its locals (not "<optimized out>") and a
+backtrace, runs the project's macros from that frame, and stops in a user
+program by its source-level name. The disk holds stripped programs and gdb's
+copies keep their line tables.
+"""
+import os
+import re
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import time
+
+from conftest import READ_SIZE, REPO
+
+GDB_TIMEOUT = 120           # seconds for the whole gdb session
+LISTEN_TIMEOUT = 30         # for QEMU to open its gdb port
+POLL_SECONDS = 0.2
+USER_PROGRAM = "usertests"  # the one program we stop in
+USER_FUNCTION = "memory_layout"   # ... in this function (a quick usertests test)
+
+
+def make_value(name, *args):
+    out = subprocess.run(["make", "-s", f"print-{name}", *args], cwd=REPO, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, f"make print-{name}: {out.stderr}"
+    return out.stdout.strip()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc):
+    deadline = time.monotonic() + LISTEN_TIMEOUT
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert proc.poll() is None, "make qemu-gdb exited before QEMU listened"
+            assert time.monotonic() < deadline, f"QEMU never listened on port {port}"
+            time.sleep(POLL_SECONDS)
+
+
+def symbol_address(path, name):
+    nm = subprocess.run([make_value("TOOLPREFIX") + "nm", str(path)], capture_output=True,
+                        text=True, check=True).stdout
+    found = re.search(rf"^([0-9a-f]+) [tT] {re.escape(name)}$", nm, re.M)
+    assert found, f"no function {name} in {path}"
+    return int(found.group(1), 16)
+
+
+def text_end(path):
+    """The end address of the program's executable segments: nothing it runs lies above."""
+    out = subprocess.run([make_value("TOOLPREFIX") + "readelf", "-lW", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    ends = [int(vaddr, 16) + int(memsz, 16) for vaddr, memsz, flags in
+            re.findall(r"^\s*LOAD\s+\S+\s+(\S+)\s+\S+\s+\S+\s+(\S+)\s+([RWE ]+?)\s+0x", out, re.M)
+            if "E" in flags]
+    assert ends, f"no executable segment in {path}:\n{out}"
+    return max(ends)
+
+
+def test_gdb_session_shows_fault_path_and_user_code():
+    # Every program is linked at 0: a breakpoint fires in whichever program
+    # runs that address. Stop where only USER_PROGRAM has code.
+    target = symbol_address(REPO / "user" / f"{USER_PROGRAM}.debug", USER_FUNCTION)
+    others = [p for p in (REPO / "user").glob("*.debug") if p.stem != USER_PROGRAM]
+    assert all(text_end(p) <= target for p in others), \
+        f"{USER_FUNCTION} at {target:#x} lies inside another program's text; pick another function"
+
+    port = free_port()
+    qemu = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={port}"],
+                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    gdb = None
+    try:
+        wait_listening(port, qemu)
+        script = [
+            "break fault_copy", "continue",
+            "bt", "up", "echo <locals>\\n", "info locals", "echo </locals>\\n",
+            "pageref f.old_pa", "freepages", "ps",
+            "delete", f"uprog {USER_PROGRAM}", f"break {USER_FUNCTION}", "continue", "bt",
+        ]
+        command = shlex.split(make_value("GDBCMD", f"GDBPORT={port}"))
+        command += ["-batch"] + [arg for line in script for arg in ("-ex", line)]
+        gdb = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        # Give the shell commands while gdb waits: the first makes a process
+        # copy a shared page (if booting has not already), the second runs
+        # the user function.
+        commands = [b"cowtest cow_copy\n", f"{USER_PROGRAM} {USER_FUNCTION}\n".encode()]
+        console = b""
+        prompts = 0
+        deadline = time.monotonic() + GDB_TIMEOUT
+        while gdb.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([qemu.stdout], [], [], POLL_SECONDS)
+            if ready:
+                console += os.read(qemu.stdout.fileno(), READ_SIZE)
+            if console.count(b"\n$ ") > prompts and commands:
+                prompts = console.count(b"\n$ ")
+                qemu.stdin.write(commands.pop(0))
+                qemu.stdin.flush()
+        assert gdb.poll() is not None, f"gdb did not finish its script in {GDB_TIMEOUT} s"
+        out = gdb.stdout.read()
+    finally:
+        for proc in (gdb, qemu):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    assert "auto-loading has been declined" not in out, out
+    assert re.search(r"Breakpoint 1, fault_copy \(f=(?:f@entry=)?0x[0-9a-f]+\) at kernel/mm/fault\.c", out), \
+        f"expected gdb to stop in fault_copy:\n{out}"
+    assert re.search(r"#1 .*fault_resolve \(", out), f"expected fault_resolve in the backtrace:\n{out}"
+    # `info locals` in fault_resolve: the fault context, with the decision's inputs and result.
+    refs = re.search(r"^f = \{va = \d+, pte = 0x[0-9a-f]+, old_pte = \d+, old_pa = \d+, "
+                     r"refs = (\d+), step = FAULT_COPY, counts = 0x[0-9a-f]+", out, re.M)
+    assert refs, f"expected fault_resolve's locals to show the fault context:\n{out}"
+    locals_shown = re.search(r"<locals>\n(.*)</locals>", out, re.S)
+    assert locals_shown and "<optimized out>" not in locals_shown.group(1), \
+        f"expected every local of fault_resolve to be readable:\n{out}"
+    owners = re.search(r"page 0x[0-9a-f]+ has (\d+) owners", out)
+    assert owners and int(owners.group(1)) == int(refs.group(1)) >= 2, \
+        f"expected `pageref` from fault_resolve's frame to show the page's {refs and refs.group(1)} owners:\n{out}"
+    assert re.search(r"^\d+ free pages$", out, re.M), f"expected the freepages macro's line:\n{out}"
+    assert re.search(r"^pid 1 +state \d+ +name init", out, re.M), f"expected ps to list init:\n{out}"
+    assert re.search(rf"Breakpoint \d+, {USER_FUNCTION} \(\) at user/{USER_PROGRAM}\.c:\d+", out), \
+        f"expected gdb to stop in {USER_PROGRAM}'s {USER_FUNCTION} at a source line:\n{out}"
+    assert re.search(rf"#\d+ .*main \(argc=.*\) at user/{USER_PROGRAM}\.c:\d+", out), \
+        f"expected the user backtrace to reach main in its source:\n{out}"
+
+
+def test_disk_programs_are_stripped_and_debug_copies_are_not():
+    objdump = make_value("TOOLPREFIX") + "objdump"
+    programs = sorted((REPO / "user").glob("_*"))
+    assert programs, "no user/_NAME programs: run make first"
+    for disk_copy in programs:
+        debug_copy = REPO / "user" / f"{disk_copy.name[1:]}.debug"
+        assert debug_copy.exists(), f"no {debug_copy.name} kept for gdb beside {disk_copy.name}"
+        sections = {p: subprocess.run([objdump, "-h", str(p)], capture_output=True, text=True,
+                                      check=True).stdout for p in (disk_copy, debug_copy)}
+        assert ".debug_line" not in sections[disk_copy], f"{disk_copy.name} on the disk has line tables"
+        assert ".debug_line" in sections[debug_copy], f"{debug_copy.name} lost its line tables"
