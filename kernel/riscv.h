@@ -62,7 +62,7 @@
 #define EXC_ECALL_S               9
 #define EXC_INST_PAGE_FAULT       12
 #define EXC_LOAD_PAGE_FAULT       13
-#define EXC_STORE_PAGE_FAULT      15   /* stores and AMOs: the only copy-on-write cause */
+#define EXC_STORE_PAGE_FAULT      15   /* stores and AMOs: copy-on-write happens here */
 
 /* ---- Sv39 ---- */
 #define SATP_MODE_SV39  (8L << 60)

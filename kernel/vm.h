@@ -3,12 +3,11 @@
 #define KERNEL_VM_H
 
 /*
- * SBRK_LAZY asks to move the break only, with pages coming on first touch.
- * This kernel does not do that yet: it serves lazy requests eagerly, which
- * programs cannot tell apart except by the memory it takes (demand paging
- * is an open issue). As on xv6, any value but SBRK_EAGER means lazy.
+ * SBRK_LAZY only moves the break: a page of the new heap is mapped when it is
+ * first touched (a read maps the shared zero page, a write a fresh zeroed
+ * page; docs/vm.md). As on xv6, any value but SBRK_EAGER means lazy.
  */
 #define SBRK_EAGER  1   /* allocate and zero the pages now */
-#define SBRK_LAZY   2   /* move the break; today served like SBRK_EAGER */
+#define SBRK_LAZY   2   /* move the break; pages come on first touch */
 
 #endif

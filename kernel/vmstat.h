@@ -1,5 +1,6 @@
 /*
- * vmstat.h: counters the kernel exports through vmstat() and fsstat().
+ * vmstat.h: what the kernel tells user programs about memory and disk:
+ * vmstat(), vmmap() and fsstat().
  * Shared by the kernel and user programs (vmstat, usertests, cowtest).
  */
 #ifndef KERNEL_VMSTAT_H
@@ -21,6 +22,28 @@ struct vmstat {
                              process: its pages that some other process also maps */
   uint64 resident_pages;  /* system: pages in use; process: user pages mapped */
   uint64 sleeping;        /* process: 1 while it is blocked in the kernel (pause, read, wait, ...) */
+  uint64 zero_fills;      /* lazy pages whose first access was a read: mapped to the zero page */
+  uint64 page_fills;      /* lazy or zero-page pages first written: given a fresh zeroed page */
+};
+
+/*
+ * vmmap(pid, runs, max): a process's address space below its break, as runs
+ * of pages in the same state. Writes at most max runs and returns how many
+ * the whole map has (so a return above max means the map was cut short),
+ * or -1 for no such process or a bad buffer.
+ */
+#define VMMAP_GUARD    1   /* unmapped, below the heap: the stack guard page */
+#define VMMAP_TEXT     2   /* mapped executable: program text */
+#define VMMAP_PRIVATE  3   /* mapped, this process's own page */
+#define VMMAP_SHARED   4   /* mapped copy-on-write, with owners page tables sharing it */
+#define VMMAP_ZERO     5   /* mapped read-only to the system's one page of zeros */
+#define VMMAP_LAZY     6   /* heap below the break, not touched yet: nothing mapped */
+
+struct vmmap_run {
+  uint64 start;     /* virtual address of the first page */
+  uint64 npages;
+  uint32 state;     /* VMMAP_* */
+  uint32 owners;    /* page tables mapping each page of the run; 0 for GUARD and LAZY */
 };
 
 /* fsstat(&st): free space on the root file system. */

@@ -8,6 +8,7 @@
 
 struct stat;
 struct vmstat;
+struct vmmap_run;
 struct fsstat;
 
 /* ---- system calls: 0 or a result on success, -1 on failure ---- */
@@ -35,6 +36,7 @@ int pause(int ticks);             /* 2025 name of syscall 13 */
 int uptime(void);
 int vmstat(int pid, struct vmstat *st);   /* pid 0: whole system */
 int fsstat(struct fsstat *st);
+int vmmap(int pid, struct vmmap_run *runs, int max);   /* runs in the map, or -1 */
 
 /* ---- user library ---- */
 #define SBRK_ERROR ((char *)-1)

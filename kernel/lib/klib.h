@@ -17,5 +17,6 @@ char *strlcpy(char *dst, const char *src, uint64 size);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 #endif

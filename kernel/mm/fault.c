@@ -1,6 +1,7 @@
 /*
- * fault.c: resolve faults on user pages: the reuse and copy steps of
- * copy-on-write, and the counters that let users watch them (vmstat).
+ * fault.c: resolve faults on user pages: the fill step of demand paging, the
+ * reuse and copy steps of copy-on-write, and the counters that let users
+ * watch them (vmstat).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -24,6 +25,7 @@ struct fault_ctx {
   pte_t old_pte;                /* its value when the fault was decided */
   uint64 old_pa;                /* the page mapped now */
   uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
+  int lazy;                     /* va is lazy heap: between the heap's base and the break */
   enum fault_step step;         /* what fault_decide chose */
   struct proc_vmcount *counts;  /* the faulting process's counters, or 0 */
 };
@@ -46,12 +48,43 @@ private_pte(pte_t old, uint64 pa)
 }
 
 /*
+ * Fill: no lock held on entry or exit (the allocator takes its own). Nothing
+ * maps the page yet, and only this process can map it, so no other hart
+ * races us. A read maps the zero page, read-only and copy-on-write, and
+ * allocates nothing but page-table pages the walk may need; a write maps a
+ * fresh zeroed page, writable at once.
+ */
+static enum fault_result
+fault_fill(struct fault_ctx *f, pagetable_t pt)
+{
+  if (f->step == FAULT_FILL_ZERO) {
+    void *zero = page_zero();
+    if (pt_map(pt, f->va, PGSIZE, (uint64)zero, PTE_R | PTE_U | PTE_COW) != 0)
+      return FAULT_NO_MEMORY_FILL;
+    page_ref_inc(zero);
+    COUNT(f, zero_fills);
+  } else {
+    void *page = page_alloc();
+    if (page == 0)
+      return FAULT_NO_MEMORY_FILL;
+    if (pt_map(pt, f->va, PGSIZE, (uint64)page, PTE_R | PTE_W | PTE_U) != 0) {
+      page_free(page);
+      return FAULT_NO_MEMORY_FILL;
+    }
+    COUNT(f, page_fills);
+  }
+  f->pte = pt_walk(pt, f->va, 0);
+  return FAULT_RESOLVED;
+}
+
+/*
  * Reuse: no lock held on entry or exit, none taken. We are the page's only
  * owner, so nobody can see a write but us.
  */
 static void
 fault_reuse(struct fault_ctx *f)
 {
+  KASSERT(f->old_pa != (uint64)page_zero());   /* its allocator reference never goes */
   *f->pte = private_pte(*f->pte, f->old_pa);
   tlb_flush_page(f->va);
   COUNT(f, cow_reuses);
@@ -60,19 +93,26 @@ fault_reuse(struct fault_ctx *f)
 /*
  * Copy: no lock held on entry or exit (the allocator takes its own). Others
  * share the page. Copy it before dropping our share: the moment our
- * reference goes, the last other owner may reuse the page in place.
+ * reference goes, the last other owner may reuse the page in place. A copy
+ * of the zero page is a fresh zeroed page: nothing to copy, and it counts
+ * as a fill.
  */
 static enum fault_result
 fault_copy(struct fault_ctx *f)
 {
-  void *copy = page_alloc_nozero();
+  int from_zero = f->old_pa == (uint64)page_zero();
+  void *copy = from_zero ? page_alloc() : page_alloc_nozero();
   if (copy == 0)
-    return FAULT_NO_MEMORY;
-  memmove(copy, (void *)f->old_pa, PGSIZE);
+    return from_zero ? FAULT_NO_MEMORY_FILL : FAULT_NO_MEMORY;
+  if (!from_zero)
+    memmove(copy, (void *)f->old_pa, PGSIZE);
   *f->pte = private_pte(*f->pte, (uint64)copy);
   tlb_flush_page(f->va);
   page_free((void *)f->old_pa);
-  COUNT(f, cow_copies);
+  if (from_zero)
+    COUNT(f, page_fills);
+  else
+    COUNT(f, cow_copies);
   return FAULT_RESOLVED;
 }
 
@@ -81,6 +121,19 @@ counters_for(pagetable_t pt)
 {
   struct proc *p = myproc();
   return (p && p->pagetable == pt) ? &p->vm : 0;
+}
+
+/*
+ * Is page va lazy heap of pt's process? Only the current process's table has
+ * a lazy heap here: the other tables fault_resolve sees (exec's new image)
+ * are mapped in full. The break moves only by the process itself, so no lock
+ * is needed to read it.
+ */
+static int
+is_lazy_heap(pagetable_t pt, uint64 va)
+{
+  struct proc *p = myproc();
+  return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
 }
 
 enum fault_result
@@ -94,18 +147,28 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
   if ((f.old_pte & PTE_V) && (f.old_pte & PTE_COW))
     f.refs = page_refcount((void *)f.old_pa);
 
-  f.step = fault_decide(f.va, f.old_pte, f.refs, access);
+  if ((f.old_pte & PTE_V) == 0)
+    f.lazy = is_lazy_heap(pt, f.va);
+
+  f.step = fault_decide(f.va, f.old_pte, f.refs, access, f.lazy);
   if (f.step == FAULT_KILL)
     return FAULT_BAD_ADDRESS;
   if (f.step != FAULT_NONE) {
-    /* Off the common path: a step allocates, and demand paging's fill will sleep. */
+    /* Off the common path: every step but reuse allocates. */
     KASSERT(spin_none_held());
     f.counts = counters_for(pt);
-    COUNT(&f, cow_faults);
-    if (f.step == FAULT_REUSE)
-      fault_reuse(&f);                      /* cannot fail */
-    else if (fault_copy(&f) != FAULT_RESOLVED)
-      return FAULT_NO_MEMORY;
+    enum fault_result r = FAULT_RESOLVED;
+    if (f.step == FAULT_FILL_ZERO || f.step == FAULT_FILL) {
+      r = fault_fill(&f, pt);
+    } else {
+      COUNT(&f, cow_faults);
+      if (f.step == FAULT_REUSE)
+        fault_reuse(&f);                    /* cannot fail */
+      else
+        r = fault_copy(&f);
+    }
+    if (r != FAULT_RESOLVED)
+      return r;
   }
   if (pa)
     *pa = PTE2PA(*f.pte);
@@ -118,4 +181,6 @@ fault_counters(struct proc_vmcount *out)
   out->cow_faults = __atomic_load_n(&totals.cow_faults, __ATOMIC_RELAXED);
   out->cow_copies = __atomic_load_n(&totals.cow_copies, __ATOMIC_RELAXED);
   out->cow_reuses = __atomic_load_n(&totals.cow_reuses, __ATOMIC_RELAXED);
+  out->zero_fills = __atomic_load_n(&totals.zero_fills, __ATOMIC_RELAXED);
+  out->page_fills = __atomic_load_n(&totals.page_fills, __ATOMIC_RELAXED);
 }

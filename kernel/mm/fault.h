@@ -4,11 +4,14 @@
  * user copies (copyout, copyin, copyinstr) all come here, so an access is
  * treated the same whether the CPU or the kernel makes it.
  *
- * The steps, named as in the design (docs/cow.md):
- *   decide  fault_decide(): pure function of the PTE and the page's owners
+ * The steps, named as in the design (docs/cow.md, docs/vm.md):
+ *   decide  fault_decide(): pure function of the PTE, the page's owners and
+ *           whether the address is lazy heap
+ *   fill    a lazy heap page nothing maps yet: a read maps the zero page,
+ *           a write maps a fresh zeroed page
  *   reuse   the faulting process is the page's only owner: make it writable
  *   copy    others share the page: copy it, map the copy, drop the old share
- * Demand paging will add a "fill" step for PTEs that are not yet valid.
+ *           (a write to the zero page is a copy that needs no copying)
  */
 #ifndef KERNEL_MM_FAULT_H
 #define KERNEL_MM_FAULT_H
@@ -19,22 +22,28 @@
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
 
 enum fault_step {
-  FAULT_KILL,    /* not a legal access: the process dies, or copyout fails */
-  FAULT_NONE,    /* the mapping already allows the access */
-  FAULT_REUSE,   /* copy-on-write page with one owner: make it writable in place */
-  FAULT_COPY,    /* copy-on-write page with other owners: give this process a copy */
+  FAULT_KILL,       /* not a legal access: the process dies, or copyout fails */
+  FAULT_NONE,       /* the mapping already allows the access */
+  FAULT_FILL_ZERO,  /* lazy page, first read: map the zero page read-only */
+  FAULT_FILL,       /* lazy page, first write: map a fresh zeroed page */
+  FAULT_REUSE,      /* copy-on-write page with one owner: make it writable in place */
+  FAULT_COPY,       /* copy-on-write page with other owners: give this process a copy */
 };
 
 /*
- * Decide, from the page-aligned address, its PTE (0 if none) and the page's
- * reference count, what an access needs. Pure: no locks, no side effects.
+ * Decide, from the page-aligned address, its PTE (0 if none), the page's
+ * reference count and whether va lies in the process's lazy heap (between
+ * the heap's base and the break), what an access needs. Pure: no locks, no
+ * side effects.
  */
-enum fault_step fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access);
+enum fault_step fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access,
+                             int lazy);
 
 enum fault_result {
   FAULT_RESOLVED = 0,
-  FAULT_BAD_ADDRESS = -1,   /* unmapped, not user, or not permitted */
-  FAULT_NO_MEMORY = -2,     /* the copy step found no free page */
+  FAULT_BAD_ADDRESS = -1,      /* unmapped outside the heap, not user, or not permitted */
+  FAULT_NO_MEMORY = -2,        /* the copy step found no free page */
+  FAULT_NO_MEMORY_FILL = -3,   /* a fill (or a write to the zero page) found no free page */
 };
 
 /*

@@ -10,12 +10,18 @@ static const pte_t access_bit[] = {
 };
 
 enum fault_step
-fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access)
+fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, int lazy)
 {
   if (va >= MAXVA)
     return FAULT_KILL;
-  if ((pte & PTE_V) == 0 || (pte & PTE_U) == 0)
-    return FAULT_KILL;               /* unmapped (no demand paging yet), or kernel-only */
+  if ((pte & PTE_V) == 0) {
+    /* Heap pages are readable and writable, never executable. */
+    if (!lazy || access == FAULT_EXEC)
+      return FAULT_KILL;             /* above the break, the guard page, or a jump into data */
+    return access == FAULT_READ ? FAULT_FILL_ZERO : FAULT_FILL;
+  }
+  if ((pte & PTE_U) == 0)
+    return FAULT_KILL;               /* kernel-only */
   if (pte & access_bit[access])
     return FAULT_NONE;
   if (access != FAULT_WRITE || (pte & PTE_COW) == 0)

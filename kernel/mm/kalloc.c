@@ -31,6 +31,14 @@ static struct {
 static uint32 ref_counts[RAM_PAGES];
 static struct pageref_table refs;
 
+/*
+ * The one page of zeros that lazy heap pages map on a first read. Its count
+ * is one more than its mappings: the allocator's own reference is never
+ * dropped, so the page is never freed, and a write to it always finds a
+ * second owner and copies (fault.c). Set once at start-up.
+ */
+static void *zero_page;
+
 /* Caller holds no lock; the page has no owner left. */
 static void
 pool_put(void *pa)
@@ -53,6 +61,15 @@ page_allocator_init(void)
     pool_put((void *)pa);
     pool.ntotal++;
   }
+  zero_page = page_alloc();
+  if (zero_page == 0)
+    panic("page_allocator_init: no memory for the zero page");
+}
+
+void *
+page_zero(void)
+{
+  return zero_page;
 }
 
 void *
@@ -84,8 +101,11 @@ page_free(void *pa)
 {
   if ((uint64)pa < (uint64)end)
     panic("page_free: %p is inside the kernel image", pa);
-  if (pageref_dec(&refs, (uint64)pa) == 0)
-    pool_put(pa);
+  if (pageref_dec(&refs, (uint64)pa) != 0)
+    return;
+  if (pa == zero_page)
+    panic("page_free: the zero page lost its last reference");
+  pool_put(pa);
 }
 
 void

@@ -19,6 +19,13 @@ void *page_alloc_nozero(void);   /* for callers that overwrite all of it at once
 void  page_free(void *pa);       /* drop one reference */
 void  page_ref_inc(void *pa);    /* one more owner (a new mapping of a shared page) */
 uint32 page_refcount(void *pa);
+/*
+ * The system's one page of zeros, mapped read-only (and copy-on-write) by
+ * every lazy heap page that has been read but not written. Map it with
+ * page_ref_inc and unmap it with page_free like any shared page: the
+ * allocator keeps a reference of its own, so it is never freed or reused.
+ */
+void *page_zero(void);
 
 uint64 page_free_count(void);
 uint64 page_total_count(void);

@@ -9,6 +9,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/vmstat.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/fault.h"
 #include "kernel/mm/pagetable.h"
@@ -69,13 +70,43 @@ pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
   return 0;
 }
 
+pte_t *
+pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end)
+{
+  uint64 a = PGROUNDDOWN(*va);
+  end = MIN(end, (uint64)MAXVA);
+  while (a < end) {
+    pagetable_t table = pt;
+    int level;
+    for (level = PT_LEVELS - 1; level > 0; level--) {
+      pte_t entry = table[PX(level, a)];
+      if ((entry & PTE_V) == 0)
+        break;
+      if (pte_is_leaf(entry))
+        panic("pt_next_leaf: superpage at va %p", (void *)a);   /* we never make them */
+      table = (pagetable_t)PTE2PA(entry);
+    }
+    if (level > 0) {
+      /* No table here: nothing is mapped in the span this entry would cover. */
+      a = (a | ((1UL << PXSHIFT(level)) - 1)) + 1;
+      continue;
+    }
+    for (uint64 i = PX(0, a); i <= PXMASK && a < end; i++, a += PGSIZE)
+      if (table[i] & PTE_V) {
+        *va = a;
+        return &table[i];
+      }
+  }
+  return 0;
+}
+
 void
 pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages)
 {
-  for (uint64 i = 0; i < npages; i++, va += PGSIZE) {
-    pte_t *pte = pt_walk(pt, va, 0);
-    if (pte == 0 || (*pte & PTE_V) == 0)
-      continue;                     /* a hole: guard page, or never touched */
+  uint64 end = va + npages * PGSIZE;
+  pte_t *pte;
+  /* Holes (the guard page, lazy pages never touched) are skipped, whole tables at a time. */
+  for (; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
     if (!pte_is_leaf(*pte))
       panic("pt_unmap: va %p maps a table", (void *)va);
     if (free_pages)
@@ -175,6 +206,40 @@ fail:
   return 0;
 }
 
+static int
+table_is_empty(pagetable_t table)
+{
+  for (int i = 0; i <= PXMASK; i++)
+    if (table[i] & PTE_V)
+      return 0;
+  return 1;
+}
+
+/*
+ * Free the page-table pages below table (a table of the given level, whose
+ * first entry maps address base) that serve [from, to) and map nothing any
+ * more. Keeps a shrunk lazy heap from holding on to the tables its touched
+ * pages needed: sbrk(-n) gives back every page that sbrk(n) took.
+ */
+static void
+pt_prune(pagetable_t table, int level, uint64 base, uint64 from, uint64 to)
+{
+  uint64 span = 1UL << PXSHIFT(level);
+  uint64 first = from > base ? (from - base) / span : 0;
+  for (uint64 i = first; i <= PXMASK && base + i * span < to; i++) {
+    pte_t entry = table[i];
+    if ((entry & PTE_V) == 0 || pte_is_leaf(entry))
+      continue;
+    pagetable_t below = (pagetable_t)PTE2PA(entry);
+    if (level > 1)
+      pt_prune(below, level - 1, base + i * span, from, to);
+    if (table_is_empty(below)) {
+      table[i] = 0;
+      page_free(below);
+    }
+  }
+}
+
 uint64
 uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 {
@@ -182,6 +247,7 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
   pt_unmap(pt, from, (to - from) / PGSIZE, 1);
+  pt_prune(pt, PT_LEVELS - 1, 0, from, to);
   return newsz;
 }
 
@@ -238,32 +304,109 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 int
 uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
 {
-  uint64 va;
-  for (va = 0; va < sz; va += PGSIZE) {
-    pte_t *pte = pt_walk(parent, va, 0);
-    if (pte == 0 || (*pte & PTE_V) == 0)
-      continue;                       /* holes stay holes */
+  pte_t *pte;
+  /* Holes (the guard page, untouched lazy heap) stay holes in both. */
+  for (uint64 va = 0; (pte = pt_next_leaf(parent, &va, sz)) != 0; va += PGSIZE)
     if (fork_share_page(pte, child, va) != 0)
       goto fail;
-  }
   return 0;
 fail:
-  pt_unmap(child, 0, va / PGSIZE, 1);
+  pt_unmap(child, 0, PGROUNDUP(sz) / PGSIZE, 1);
   return -1;
 }
 
 void
 uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
 {
+  pte_t *pte;
   *resident = *shared = 0;
-  for (uint64 va = 0; va < sz; va += PGSIZE) {
-    uint64 pa = pt_user_pa(pt, va);
-    if (pa == 0)
-      continue;
+  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
+    void *pa = (void *)PTE2PA(*pte);
+    if ((*pte & PTE_U) == 0 || pa == page_zero())
+      continue;                     /* the zero page is nobody's memory */
     (*resident)++;
-    if (page_refcount((void *)pa) > 1)
+    if (page_refcount(pa) > 1)
       (*shared)++;
   }
+}
+
+/* ---- describing an address space (vmmap) ---- */
+
+/* Runs are built one at a time; only those numbered first .. first+cap-1 are stored. */
+struct run_list {
+  struct vmmap_run cur;       /* the run being extended; npages 0 if none */
+  int total;                  /* runs finished so far */
+  int first, cap;
+  struct vmmap_run *out;
+};
+
+static void
+run_finish(struct run_list *l)
+{
+  if (l->cur.npages == 0)
+    return;
+  int slot = l->total++ - l->first;
+  if (slot >= 0 && slot < l->cap)
+    l->out[slot] = l->cur;
+  l->cur.npages = 0;
+}
+
+static void
+run_add(struct run_list *l, uint64 va, uint64 npages, uint32 state, uint32 owners)
+{
+  if (npages == 0)
+    return;
+  if (l->cur.npages && l->cur.state == state && l->cur.owners == owners &&
+      l->cur.start + l->cur.npages * PGSIZE == va) {
+    l->cur.npages += npages;
+    return;
+  }
+  run_finish(l);
+  l->cur = (struct vmmap_run){ .start = va, .npages = npages, .state = state, .owners = owners };
+}
+
+/* Unmapped pages [from, to): the stack guard below the heap, lazy pages in it. */
+static void
+run_add_hole(struct run_list *l, uint64 from, uint64 to, uint64 heap_base)
+{
+  uint64 split = MIN(MAX(from, heap_base), to);
+  run_add(l, from, (split - from) / PGSIZE, VMMAP_GUARD, 0);
+  run_add(l, split, (to - split) / PGSIZE, VMMAP_LAZY, 0);
+}
+
+static uint32
+page_state(pte_t pte, uint32 *owners)
+{
+  void *pa = (void *)PTE2PA(pte);
+  *owners = page_refcount(pa);
+  if ((pte & PTE_U) == 0)
+    return VMMAP_GUARD;
+  if (pa == page_zero())
+    return VMMAP_ZERO;
+  if (pte & PTE_X)
+    return VMMAP_TEXT;
+  if ((pte & PTE_COW) && *owners > 1)
+    return VMMAP_SHARED;
+  return VMMAP_PRIVATE;
+}
+
+int
+uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, int first,
+             struct vmmap_run *runs, int cap)
+{
+  struct run_list l = { .first = first, .cap = cap, .out = runs };
+  uint64 end = PGROUNDUP(sz), done = 0;
+  pte_t *pte;
+  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
+    uint32 owners;
+    uint32 state = page_state(*pte, &owners);
+    run_add_hole(&l, done, va, heap_base);
+    run_add(&l, va, 1, state, state == VMMAP_GUARD ? 0 : owners);
+    done = va + PGSIZE;
+  }
+  run_add_hole(&l, done, end, heap_base);
+  run_finish(&l);
+  return l.total;
 }
 
 /* ---- checked copies between kernel and user memory ---- */

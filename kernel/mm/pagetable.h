@@ -27,7 +27,14 @@ void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
 pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
 /* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap or an unaligned range. */
 int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
-/* Unmap npages pages from va, dropping a page reference for each when free_pages. */
+/*
+ * The next mapped (valid) leaf PTE at or above *va and below end, with *va
+ * moved to its page; 0 if none. Skips missing tables whole, so a sparse
+ * range costs what is mapped in it, not its size: fork, exit, shrink and
+ * the counters use it to cross a huge lazy heap.
+ */
+pte_t *pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end);
+/* Unmap what is mapped in npages pages from va (holes are fine), dropping a page reference for each when free_pages. */
 void pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages);
 /* The physical address of user page va, or 0 when unmapped or not a user page. */
 uint64 pt_user_pa(pagetable_t pt, uint64 va);
@@ -41,8 +48,16 @@ void uvm_free(pagetable_t pt, uint64 sz);
 /* Give child the parent's first sz bytes: shared copy-on-write, or copied when COW_FORK=0. */
 int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
 
-/* Count the user pages mapped below sz, and how many of them have other owners too. */
+/* Count the user pages mapped below sz, and how many of them have other owners too (the zero page is neither). */
 void uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared);
+/*
+ * Describe [0, sz) as runs of pages in one state (kernel/vmstat.h, VMMAP_*):
+ * stores the runs numbered first .. first+cap-1 in runs, returns how many
+ * runs there are in all. Unmapped pages below heap_base are the guard.
+ */
+struct vmmap_run;
+int uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, int first,
+                 struct vmmap_run *runs, int cap);
 
 int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
 int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);

@@ -347,15 +347,17 @@ proc_killed(struct proc *p)
 }
 
 int
-proc_grow(int n)
+proc_grow(int n, int lazy)
 {
   struct proc *p = myproc();
   uint64 sz = p->sz;
   if (n >= 0) {
     uint64 want = sz + (uint64)n;
-    if (want > TRAPFRAME || uvm_alloc(p->pagetable, sz, want, PTE_W) == 0)
+    if (want > TRAPFRAME)
       return -1;
-    p->sz = want;
+    if (!lazy && uvm_alloc(p->pagetable, sz, want, PTE_W) == 0)
+      return -1;
+    p->sz = want;               /* lazy: pages come on first touch (fault.c) */
   } else {
     uint64 shrink = -(long)n;
     if (shrink > sz - p->heap_base)
@@ -486,6 +488,21 @@ proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
       uvm_count(p->pagetable, p->sz, resident, shared);
       spin_unlock(&p->lock);
       return 0;
+    }
+    spin_unlock(&p->lock);
+  }
+  return -1;
+}
+
+int
+proc_vmmap(int pid, int first, struct vmmap_run *runs, int cap)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->pagetable) {
+      int total = uvm_describe(p->pagetable, p->sz, p->heap_base, first, runs, cap);
+      spin_unlock(&p->lock);
+      return total;
     }
     spin_unlock(&p->lock);
   }

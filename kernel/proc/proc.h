@@ -35,11 +35,13 @@ extern struct cpu cpus[NCPU];
 
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
-/* Copy-on-write and memory counters of one process (reported by vmstat). */
+/* Copy-on-write and demand-paging counters of one process (reported by vmstat). */
 struct proc_vmcount {
   uint64 cow_faults;
   uint64 cow_copies;
   uint64 cow_reuses;
+  uint64 zero_fills;   /* lazy pages mapped to the zero page on a first read */
+  uint64 page_fills;   /* lazy or zero-page pages given a fresh page on a first write */
 };
 
 struct proc {
@@ -90,7 +92,8 @@ int  proc_wait(uint64 status_addr);
 int  proc_kill(int pid);
 void proc_set_killed(struct proc *p);
 int  proc_killed(struct proc *p);
-int  proc_grow(int n);             /* change user memory by n bytes; 0 or -1 */
+/* Change user memory by n bytes (growth allocates now unless lazy); 0 or -1. */
+int  proc_grow(int n, int lazy);
 void proc_dump(void);              /* the ^P listing */
 
 /* Page table with only trampoline and trapframe mapped; 0 when out of memory. */
@@ -104,6 +107,10 @@ int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 /* Counters and sleep state for vmstat(pid): 0, or -1 when there is no such process. */
 int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
                 uint64 *sleeping);
+
+/* uvm_describe() for process pid, under its lock: the number of runs, or -1 if no such process. */
+struct vmmap_run;
+int proc_vmmap(int pid, int first, struct vmmap_run *runs, int cap);
 
 /* exec.c: replace the current process's image; argv holds kernel pointers. argc or -1. */
 int exec_program(const char *path, char *const argv[]);

@@ -2,8 +2,10 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
+#include "kernel/vm.h"
 #include "kernel/vmstat.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/lib/klib.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/fault.h"
 #include "kernel/mm/pagetable.h"
@@ -44,15 +46,16 @@ sys_getpid(void)
 
 /*
  * sbrk(n, how): move the break by n bytes; the old break, or -1. As on xv6,
- * every how but SBRK_EAGER asks for lazy growth, so a 2022-era raw ecall
- * with a junk second argument still works. Lazy is served eagerly for now.
+ * every how but SBRK_EAGER asks for lazy growth (a 2022-era raw ecall with
+ * a junk second argument gets it too); shrinking works the same either way.
  */
 uint64
 sys_sbrk(void)
 {
   int n = arg_int(0);
+  int lazy = arg_int(1) != SBRK_EAGER;
   uint64 old = myproc()->sz;
-  if (proc_grow(n) < 0)
+  if (proc_grow(n, lazy) < 0)
     return -1;
   return old;
 }
@@ -104,5 +107,39 @@ sys_vmstat(void)
   st.cow_faults = counts.cow_faults;
   st.cow_copies = counts.cow_copies;
   st.cow_reuses = counts.cow_reuses;
+  st.zero_fills = counts.zero_fills;
+  st.page_fills = counts.page_fills;
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
+}
+
+/*
+ * vmmap(pid, runs, max): pid's address space as runs (kernel/vmstat.h). The
+ * runs are gathered a page-sized batch at a time under the process's lock
+ * and copied out after it, so any max works. The number of runs, or -1.
+ */
+uint64
+sys_vmmap(void)
+{
+  int pid = arg_int(0);
+  uint64 dst = arg_addr(1);
+  int max = arg_int(2);
+  struct vmmap_run *batch = page_alloc();
+  if (batch == 0)
+    return -1;
+  int per_batch = PGSIZE / sizeof(*batch);
+  int first = 0, total;
+  do {
+    int want = MAX(0, MIN(per_batch, max - first));
+    total = proc_vmmap(pid, first, batch, want);
+    int got = MIN(want, total - first);
+    if (total < 0 ||
+        (got > 0 && copyout(myproc()->pagetable, dst + first * sizeof(*batch), batch,
+                            got * sizeof(*batch)) < 0)) {
+      total = -1;
+      break;
+    }
+    first += per_batch;
+  } while (first < MIN(max, total));
+  page_free(batch);
+  return total;
 }

@@ -14,5 +14,6 @@ uint64 sys_sleep(void);
 uint64 sys_uptime(void);
 uint64 sys_exec(void);
 uint64 sys_vmstat(void);
+uint64 sys_vmmap(void);
 
 #endif

@@ -4,8 +4,9 @@
  * From user mode (via uservec in the trampoline) we land in user_trap():
  *   1. point stvec at kernelvec, so a trap in the kernel goes there;
  *   2. save the user pc;
- *   3. handle the cause: system call, device or timer interrupt, store page
- *      fault (maybe copy-on-write), or anything else, which kills the process;
+ *   3. handle the cause: system call, device or timer interrupt, page fault
+ *      (maybe lazy heap or copy-on-write: fault.c decides), or anything else,
+ *      which kills the process;
  *   4. exit if killed, give up the hart on a timer tick;
  *   5. return to user space through userret.
  * From supervisor mode, only interrupts are legal: an exception there is a
@@ -150,17 +151,27 @@ kill_for_fault(struct proc *p, uint64 scause, const char *why)
   proc_set_killed(p);
 }
 
+/*
+ * A page fault: the fault path decides whether it is lazy heap to fill, a
+ * copy-on-write page to reuse or copy, or an access that kills.
+ */
 static void
-handle_store_fault(struct proc *p)
+handle_page_fault(struct proc *p, uint64 scause)
 {
-  switch (fault_resolve(p->pagetable, csr_read(stval), FAULT_WRITE, 0)) {
+  enum fault_access access = scause == EXC_STORE_PAGE_FAULT ? FAULT_WRITE
+                           : scause == EXC_LOAD_PAGE_FAULT  ? FAULT_READ
+                           : FAULT_EXEC;
+  switch (fault_resolve(p->pagetable, csr_read(stval), access, 0)) {
   case FAULT_RESOLVED:
     break;
   case FAULT_NO_MEMORY:
-    kill_for_fault(p, EXC_STORE_PAGE_FAULT, "out of memory in copy-on-write fault");
+    kill_for_fault(p, scause, "out of memory in copy-on-write fault");
+    break;
+  case FAULT_NO_MEMORY_FILL:
+    kill_for_fault(p, scause, "out of memory in page fill");
     break;
   case FAULT_BAD_ADDRESS:
-    kill_for_fault(p, EXC_STORE_PAGE_FAULT, exception_name(EXC_STORE_PAGE_FAULT));
+    kill_for_fault(p, scause, exception_name(scause));
     break;
   }
 }
@@ -185,8 +196,9 @@ user_trap(void)
     syscall_dispatch();
   } else if ((irq = handle_interrupt(scause)) != IRQ_NONE) {
     /* handled */
-  } else if (scause == EXC_STORE_PAGE_FAULT) {
-    handle_store_fault(p);
+  } else if (scause == EXC_STORE_PAGE_FAULT || scause == EXC_LOAD_PAGE_FAULT ||
+             scause == EXC_INST_PAGE_FAULT) {
+    handle_page_fault(p, scause);
   } else {
     kill_for_fault(p, scause, exception_name(scause));
   }
