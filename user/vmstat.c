@@ -1,5 +1,6 @@
 /*
- * vmstat.c: print memory and copy-on-write counters, one "name value" per line.
+ * vmstat.c: print memory, copy-on-write and demand-paging counters, one
+ * "name value" per line.
  *   vmstat       the whole system
  *   vmstat PID   one process (free_pages and total_pages stay system-wide)
  */
@@ -45,6 +46,8 @@ main(int argc, char *argv[])
   show("cow_reuses", st.cow_reuses);
   show("cow_shared", st.cow_shared);
   show("resident_pages", st.resident_pages);
+  show("zero_fills", st.zero_fills);
+  show("page_fills", st.page_fills);
   if (pid != SYSTEM_WIDE)
     show("sleeping", st.sleeping);
   exit(0);
