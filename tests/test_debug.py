@@ -121,8 +121,8 @@ def test_gdb_session_shows_fault_path_and_user_code():
         f"expected gdb to stop in fault_copy:\n{out}"
     assert re.search(r"#1 .*fault_resolve \(", out), f"expected fault_resolve in the backtrace:\n{out}"
     # `info locals` in fault_resolve: the fault context, with the decision's inputs and result.
-    refs = re.search(r"^f = \{va = \d+, pte = 0x[0-9a-f]+, old_pte = \d+, old_pa = \d+, "
-                     r"refs = (\d+), step = FAULT_COPY, counts = 0x[0-9a-f]+", out, re.M)
+    refs = re.search(r"^f = \{va = \d+, pte = 0x[0-9a-f]+, .*\brefs = (\d+), .*\bstep = FAULT_COPY\b",
+                     out, re.M)
     assert refs, f"expected fault_resolve's locals to show the fault context:\n{out}"
     locals_shown = re.search(r"<locals>\n(.*)</locals>", out, re.S)
     assert locals_shown and "<optimized out>" not in locals_shown.group(1), \
