@@ -1,44 +1,417 @@
 """
-bench.py EAGER_KERNEL COW_KERNEL HARTS: run user/forkbench.c on both kernels
-(same disk image, same QEMU settings, one after the other in this run) and
-print fork cost per process size, with the eager/COW ratios.
+bench.py: the fork benchmark behind `make bench` (tools/bench.sh starts it).
+
+For each build in BUILDS it builds the kernel in a directory of its own
+(bench-results/build/LABEL, a copy of the kernel sources, so the tree's own
+objects and other people's test runs are left alone), boots every kernel on
+the same disk image with the same QEMU settings, one after the other, runs
+user/forkbench.c and reads its lines. Then it writes
+
+    bench-results/fork.csv    one row per (build, case, heap); failed cases kept
+    bench-results/fork.png    one panel per case, one line per build (gnuplot)
+    bench-results/fork.txt    the table printed at the end
+    bench-results/console-LABEL.log   each QEMU console, whole
+
+and prints the medians side by side with the ratios between builds.
+
+fork.csv's columns: build (a label of BUILDS), case (CASES below), heap (eager
+or lazy: how sbrk grew it), heap_kib, touched_kib (how much of it was
+written), median_us, min_us and max_us (the timed cases), pages (fork_pages),
+reps (runs timed), failed (empty, or why the case has no number: sbrk, fork,
+child or pipe, as user/forkbench.c says; its number column then reads "failed").
+
+    bench.py [--harts N] [--kopt FLAGS]
 """
+import argparse
+import csv
+import datetime
+import os
 import re
+import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
+sys.dont_write_bytecode = True      # keep __pycache__ out of the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import Machine  # noqa: E402
+from conftest import REPO, ConsoleError, Machine, without_usertraps  # noqa: E402
 
-LINE = re.compile(r"forkbench: pages (\d+) us_per_fork (\d+) pages_used_by_fork (-?\d+)")
-BENCH_TIMEOUT = 600
+# The kernels compared: (label, make arguments). Each is one value of the
+# Makefile's single build switch; a new design is one more line here.
+BUILDS = [
+    ("eager", "COW=0"),     # fork copies every page at once
+    ("cow", "COW=1"),       # fork shares pages; a write copies one page
+]
+
+OUT = REPO / "bench-results"
+DEFAULT_KOPT = "-O2"        # compare designs, not compiler settings (docs/debugging.md)
+DEFAULT_HARTS = 3
+BENCH_TIMEOUT = 1200        # seconds for one forkbench run to print "forkbench: done"
+BUILD_TIMEOUT = 900         # seconds for one kernel build from scratch
+
+# What forkbench measures, in its order; the unit of each case's number.
+CASES = [
+    ("fork_exit", "median_us", "fork + exit + wait"),
+    ("fork_write", "median_us", "fork + child writes every page + wait"),
+    ("fork_exec", "median_us", "fork + exec /true + wait"),
+    ("fork_pages", "pages", "pages allocated by one fork"),
+]
+CASE_UNIT = {name: unit for name, unit, _ in CASES}
+FAILURE_WORDS = {
+    "sbrk": "heap did not fit",
+    "fork": "fork failed",
+    "child": "child killed or failed",
+    "pipe": "no pipe",
+}
+
+CSV_COLUMNS = ["build", "case", "heap", "heap_kib", "touched_kib",
+               "median_us", "min_us", "max_us", "pages", "reps", "failed"]
+CASE_LINE = re.compile(r"^forkbench: case (\S+) (.*)$")
+INT_FIELDS = ("heap_kib", "touched_kib", "median_us", "min_us", "max_us", "pages", "reps")
+DONE = r"forkbench: done"
+GROWTH_FROM, GROWTH_TO = 0, 32 * 1024       # heap_kib of the "32 MiB / empty" ratio
+NOISY = 1.5                 # a median this many times its fastest run is marked with *
 
 
-def measure(kernel, harts):
-    m = Machine(f"bench-{Path(kernel).name}", harts, kernel=kernel)
+# ---- reading forkbench's output ----
+
+def parse_forkbench(text):
+    """
+    The measurements in forkbench's console output, in order: one dict per
+    complete `forkbench: case NAME key value ...` line, with the CSV_COLUMNS
+    keys except build (absent ones empty). A failed case has "failed" as its
+    number and the reason in "failed". Returns (rows, unreadable lines).
+    """
+    rows, bad = [], []
+    # Only whole lines: a crash may leave the last one cut short.
+    for line in without_usertraps(text).split("\n")[:-1]:
+        line = line.strip()
+        match = CASE_LINE.match(line)
+        if match is None:
+            continue
+        case, words = match.group(1), match.group(2).split()
+        if case not in CASE_UNIT or len(words) % 2:
+            bad.append(line)
+            continue
+        fields = dict(zip(words[0::2], words[1::2]))
+        try:
+            row = {key: "" for key in CSV_COLUMNS if key != "build"}
+            row.update(case=case, heap=fields.pop("heap"))
+            for key in INT_FIELDS:
+                if key in fields:
+                    row[key] = int(fields.pop(key))
+            if "failed" in fields:
+                row["failed"] = fields.pop("failed")
+                row[CASE_UNIT[case]] = "failed"
+            if fields or row["heap_kib"] == "" or row[CASE_UNIT[case]] == "":
+                raise ValueError
+        except (KeyError, ValueError):
+            bad.append(line)
+            continue
+        rows.append(row)
+    return rows, bad
+
+
+def write_csv(rows, path):
+    """Writes rows (dicts with every CSV_COLUMNS key) to path as CSV with a header line."""
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: row.get(key, "") for key in CSV_COLUMNS})
+
+
+# ---- building and running ----
+
+def clean_env():
+    """The environment for a nested make: none of the outer make's variables or jobserver."""
+    env = dict(os.environ)
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "COW", "KOPT"):
+        env.pop(name, None)
+    return env
+
+
+def kernel_sources():
+    """Paths (relative to REPO) that building kernel/kernel reads."""
+    paths = [Path("Makefile"), Path("tools/deps.sh"), Path("tools/gen-usys.sh")]
+    for path in sorted((REPO / "kernel").rglob("*")):
+        if path.is_file() and path.suffix in (".c", ".S", ".h", ".ld"):
+            paths.append(path.relative_to(REPO))
+    return paths
+
+
+def sync_sources(tree):
+    """Makes tree hold the kernel sources as they are now, keeping unchanged files' times."""
+    wanted = set(kernel_sources())
+    for rel in wanted:
+        src, dst = REPO / rel, tree / rel
+        s = src.stat()
+        if dst.exists() and dst.stat().st_size == s.st_size and dst.stat().st_mtime == s.st_mtime:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    # A source deleted from the tree must not linger in the copy's build.
+    for path in (tree / "kernel").rglob("*"):
+        if path.suffix in (".c", ".S", ".h", ".ld") and path.relative_to(tree) not in wanted:
+            path.unlink()
+    (tree / "user").mkdir(exist_ok=True)
+
+
+def make(args, cwd):
+    command = ["make", "-s", f"-j{os.cpu_count() or 1}", *args]
+    print(f"bench: ({cwd.relative_to(REPO) if cwd != REPO else '.'}) {' '.join(command)}",
+          flush=True)
+    subprocess.run(command, cwd=cwd, env=clean_env(), check=True, timeout=BUILD_TIMEOUT)
+
+
+def build_kernel(label, make_args, kopt):
+    """Builds one entry of BUILDS in its own copy of the sources; returns the kernel's path."""
+    tree = OUT / "build" / label
+    sync_sources(tree)
+    make([*shlex.split(make_args), f"KOPT={kopt}", "kernel/kernel"], tree)
+    kernel = OUT / f"kernel-{label}"
+    shutil.copy2(tree / "kernel" / "kernel", kernel)
+    return kernel
+
+
+def build_disk():
+    """Builds fs.img in the tree (user programs do not depend on the build switch) and snapshots it."""
+    make(["fs.img"], REPO)
+    disk = OUT / "fs.img"
+    shutil.copy2(REPO / "fs.img", disk)
+    return disk
+
+
+def run_forkbench(label, kernel, disk, harts):
+    """Boots kernel, runs forkbench; returns (console text, error message or None)."""
+    machine = Machine(f"bench-{label}", harts, allow_usertraps=True, kernel=kernel, disk=disk)
+    error = None
     try:
-        m.boot()
-        out = m.run("forkbench", until=r"forkbench: done", timeout=BENCH_TIMEOUT)
+        machine.boot()
+        machine.run("forkbench", until=DONE, timeout=BENCH_TIMEOUT)
+    except ConsoleError as e:
+        error = str(e)
     finally:
-        m.stop()
-    return {int(p): (int(us), int(pages)) for p, us, pages in LINE.findall(out)}
+        machine.stop()
+        (OUT / f"console-{label}.log").write_text(machine.transcript())
+    return machine.text, error
 
 
-def main():
-    eager_kernel, cow_kernel, harts = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    eager = measure(eager_kernel, harts)
-    cow = measure(cow_kernel, harts)
-    print(f"fork + exit + wait, {harts} hart(s), QEMU TCG; time from the 10 MHz time CSR")
-    print(f"{'parent pages':>12} {'eager us':>9} {'cow us':>8} {'speedup':>8}"
-          f" {'eager pages':>12} {'cow pages':>10}")
-    for size in sorted(set(eager) | set(cow)):
-        e_us, e_pg = eager.get(size, (0, 0))
-        c_us, c_pg = cow.get(size, (0, 0))
-        ratio = f"{e_us / c_us:.1f}x" if e_us and c_us else "-"
-        e_us = e_us or "failed"     # no line: fork ran out of memory
-        c_us = c_us or "failed"
-        print(f"{size:>12} {e_us:>9} {c_us:>8} {ratio:>8} {e_pg:>12} {c_pg:>10}")
+# ---- the table ----
+
+def size_label(kib):
+    if kib >= 1024 * 1024 and kib % (1024 * 1024) == 0:
+        return f"{kib // (1024 * 1024)} GiB"
+    if kib % 1024 == 0:
+        return f"{kib // 1024} MiB"
+    return f"{kib} KiB"
+
+
+def heap_label(row):
+    """'16 MiB', or '1 GiB lazy, 1 MiB written' for a heap mostly untouched."""
+    if row["heap"] == "eager":
+        return size_label(row["heap_kib"])
+    return f"{size_label(row['heap_kib'])} {row['heap']}, {size_label(row['touched_kib'])} written"
+
+
+def value(row):
+    return row[CASE_UNIT[row["case"]]] if row else None
+
+
+def ratio(a, b):
+    if isinstance(a, int) and isinstance(b, int) and b > 0:
+        return f"{a / b:.1f}x"
+    return "-"
+
+
+def is_noisy(row):
+    """True when a time's median is well above its fastest run: the host was busy."""
+    return (row is not None and isinstance(row["median_us"], int)
+            and isinstance(row["min_us"], int) and row["median_us"] > NOISY * row["min_us"])
+
+
+def shown(row):
+    v = value(row)
+    if v is None:
+        return "-"
+    return f"{v}*" if is_noisy(row) else str(v)
+
+
+def table(rows, labels):
+    """The text table: per case and heap, each build's number and the ratio of every pair."""
+    pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]]
+    index = {(r["build"], r["case"], r["heap"], r["heap_kib"]): r for r in rows}
+    heaps = {}                  # (heap, heap_kib) -> label, in the order forkbench ran them
+    for r in rows:
+        heaps.setdefault((r["heap"], r["heap_kib"]), heap_label(r))
+    head = ["case", "heap", *labels, *[f"{a}/{b}" for a, b in pairs]]
+    lines = []
+    for case, unit, _ in CASES:
+        for (heap, kib), label in heaps.items():
+            got = {b: index.get((b, case, heap, kib)) for b in labels}
+            if not any(got.values()):
+                continue
+            lines.append([case, label, *[shown(got[b]) for b in labels],
+                          *[ratio(value(got[a]), value(got[b])) for a, b in pairs]])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+
+    def fmt(cells):
+        return "  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = [fmt(head), *[fmt(line) for line in lines]]
+    if any(is_noisy(r) for r in rows):
+        out.append(f"* median more than {NOISY}x the fastest run: the host was busy "
+                   "(min_us and max_us are in fork.csv)")
+    out.append("")
+    # How each build's cost grows with the heap: 32 MiB against the empty process.
+    out.append(f"growth, {size_label(GROWTH_TO)} heap / empty process:")
+    for case, unit, _ in CASES:
+        if unit != "median_us":
+            continue
+        cells = []
+        for b in labels:
+            small = value(index.get((b, case, "eager", GROWTH_FROM)))
+            big = value(index.get((b, case, "eager", GROWTH_TO)))
+            cells.append(f"{b} {ratio(big, small)}")
+        out.append(f"  {case:<11} " + "   ".join(cells))
+    return "\n".join(out)
+
+
+# ---- the plot ----
+
+def plot_script(rows, labels, png, title):
+    """A gnuplot script (data inline) drawing one panel per case, one line per build."""
+    eager_kibs = sorted({r["heap_kib"] for r in rows if r["heap"] == "eager"})
+    x_of = {("eager", kib): i for i, kib in enumerate(eager_kibs)}
+    other = sorted({(r["heap"], r["heap_kib"], r["touched_kib"]) for r in rows if r["heap"] != "eager"})
+    tics = [f'"{kib // 1024}" {i}' for i, kib in enumerate(eager_kibs)]
+    for j, (heap, kib, touched) in enumerate(other):
+        x = len(eager_kibs) + 0.5 + j
+        x_of[(heap, kib)] = x
+        tics.append(f'"{size_label(kib)} {heap}\\n{size_label(touched)} written" {x}')
+    xmax = max(x_of.values(), default=1) + 0.7
+    s = [
+        "set encoding utf8",
+        "set terminal pngcairo noenhanced size 1400,1000 font 'sans,11'",
+        f"set output '{png}'",
+        "set datafile missing '?'",
+        "set multiplot layout 2,2 title " + gp_string(title) + " font 'sans,13'",
+        "set grid ytics mytics xtics",
+        "set logscale y",
+        f"set xrange [-0.5:{xmax}]",
+        "set xtics (" + ", ".join(tics) + ")",
+        "set xlabel 'heap in MiB, every page written (sizes evenly spaced, not to scale)' offset 0,-1",
+        "set bmargin 5",
+        "set format y '%g'",
+        "set key top left",
+    ]
+    for case, unit, case_title in CASES:
+        s.append("set ylabel " + gp_string("median ms (log scale)" if unit == "median_us"
+                                           else "pages (log scale)"))
+        # Cases without a number are named under the panel's title, clear of the data.
+        failed = [f"{r['build']} {heap_label(r)}: {FAILURE_WORDS.get(r['failed'], r['failed'])}"
+                  for r in rows if r["case"] == case and r["failed"]]
+        note = "\\n(no result: " + "; ".join(failed) + ")" if failed else ""
+        s.append(f"set title {gp_string(case_title + note)}")
+        plots = []
+        for n, build in enumerate(labels, start=1):
+            block = f"$d_{case}_{n}"
+            points = []
+            for r in rows:
+                if r["build"] == build and r["case"] == case and isinstance(value(r), int):
+                    points.append((r["heap"] != "eager", x_of[(r["heap"], r["heap_kib"])], value(r)))
+            # A blank line before the lazy point: gnuplot leaves it unjoined.
+            lines, lazy_started = [], False
+            for lazy, x, y in sorted(points):
+                if lazy and not lazy_started:
+                    lines.append("")
+                    lazy_started = True
+                lines.append(f"{x} {y / 1000 if unit == 'median_us' else max(y, 1)}")
+            s.append(f"{block} << EOD\n" + "\n".join(lines or ["? ?"]) + "\nEOD")
+            plots.append(f"{block} using 1:2 with linespoints lt {n} lw 2 pt {n + 4} ps 1.3 "
+                         f"title {gp_string(build)}")
+        s.append("plot " + ", ".join(plots))
+    s.append("unset multiplot")
+    return "\n".join(s) + "\n"
+
+
+def gp_string(text):
+    """text as a gnuplot double-quoted string (\\n inside stays a line break)."""
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def draw_plot(rows, labels, png, title):
+    """Runs gnuplot on rows; returns None, or why no plot was drawn."""
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        return ("gnuplot is not installed (Debian package gnuplot-nox; "
+                "`tools/deps.sh install bench` installs it), so no plot was drawn")
+    script = png.with_suffix(".gp")
+    script.write_text(plot_script(rows, labels, png.name, title))
+    done = subprocess.run([gnuplot, script.name], cwd=png.parent, capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"gnuplot failed (status {done.returncode}):\n{done.stderr}"
+    return None
+
+
+# ---- main ----
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--harts", type=int, default=DEFAULT_HARTS)
+    parser.add_argument("--kopt", default=DEFAULT_KOPT)
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    if shutil.which("gnuplot") is None:
+        print("bench: gnuplot is not installed (Debian package gnuplot-nox): the numbers and "
+              "the CSV will be written, but no plot", flush=True)
+
+    try:
+        kernels = [(label, build_kernel(label, make_args, args.kopt))
+                   for label, make_args in BUILDS]
+        disk = build_disk()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        print(f"bench: a build failed, nothing was measured: {e}", file=sys.stderr)
+        return 1
+    labels = [label for label, _ in BUILDS]
+    rows, trouble = [], []
+    for label, kernel in kernels:
+        print(f"bench: {label}: booting {kernel.name} on {args.harts} harts, running forkbench",
+              flush=True)
+        text, error = run_forkbench(label, kernel, disk, args.harts)
+        found, bad = parse_forkbench(text)
+        rows += [{"build": label, **row} for row in found]
+        boot = re.search(r"kernel: booting[^\n]*", text)
+        print(f"bench: {label}: {boot.group(0) if boot else 'no boot line'}; "
+              f"{len(found)} measurements", flush=True)
+        for line in re.findall(r"usertrap: [^\n]*", text):
+            trouble.append(f"{label}: kernel said: {line.strip()}")
+        trouble += [f"{label}: unreadable line: {line}" for line in bad]
+        if error:
+            trouble.append(f"{label}: forkbench did not finish:\n{error}")
+
+    csv_path = OUT / "fork.csv"
+    write_csv(rows, csv_path)
+    when = datetime.date.today().isoformat()
+    title = (f"fork cost by heap size, {args.harts} harts, QEMU TCG, KOPT={args.kopt}, "
+             f"medians, {when}")
+    builds = ", ".join(f"{label} = make {make_args}" for label, make_args in BUILDS)
+    text = (f"{title}\nbuilds: {builds}\n(times: median µs; fork_pages: pages)\n\n"
+            f"{table(rows, labels)}\n")
+    (OUT / "fork.txt").write_text(text)
+    print("\n" + text)
+    for note in trouble:
+        print(f"bench: {note}")
+    print(f"bench: wrote {csv_path.relative_to(REPO)} ({len(rows)} rows)")
+    why_not = draw_plot(rows, labels, OUT / "fork.png", title)
+    if why_not:
+        print(f"bench: {why_not}")
+    else:
+        print(f"bench: wrote {(OUT / 'fork.png').relative_to(REPO)}")
+    return 1 if any("did not finish" in t for t in trouble) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -9,7 +9,8 @@
 #   build   compile: a RISC-V gcc with any prefix below, host gcc, make
 #   qemu    build, and boot it: qemu-system-riscv64
 #   unit    host unit tests: host gcc, make, cmocka headers
-#   bench   qemu, and /usr/bin/python3 with pytest (tools/bench.py uses tests/conftest.py)
+#   bench   qemu, /usr/bin/python3 with pytest (tools/bench.py uses tests/conftest.py),
+#           and gnuplot for the plot
 #   test    everything `make test` runs: qemu, unit, gdb-multiarch, pytest, pytest-timeout
 # With no NEED: test, the whole list (what .ci/run installs on a fresh Debian 12).
 # Environment:
@@ -32,6 +33,7 @@ build,qemu,bench,unit,test  make                    make
 qemu,bench,test             qemu-system-riscv64     qemu-system-misc
 test                        gdb-multiarch           gdb-multiarch
 bench,test                  py:pytest               python3-pytest
+bench                       gnuplot                 gnuplot-nox
 test                        py:pytest_timeout       python3-pytest-timeout
 unit,test                   /usr/include/cmocka.h   libcmocka-dev
 "

@@ -1,87 +1,263 @@
 /*
- * forkbench: how long fork() takes as the parent grows, and how many pages
- * it costs. For each size: grow the heap to that many pages (touching each),
- * then time ROUNDS rounds of fork + child exit + wait with the cycle-accurate
- * time CSR (10 MHz on QEMU virt). One line per size:
- *   forkbench: pages N us_per_fork U pages_used_by_fork P
- * tools/bench.sh runs it on the copy-on-write and the eager kernel and
- * prints the ratios side by side.
+ * forkbench: what one fork() costs, in time and in pages, as the parent's
+ * heap grows. tools/bench.py runs it on each kernel build and reads its lines.
+ *
+ * Heaps: 0, 1, 4, 16, 32 and 64 MiB grown with eager sbrk and written page by
+ * page, then a 1 GiB lazy heap (sbrklazy) of which only the first 1 MiB is
+ * written. For each heap, four cases:
+ *   fork_exit   fork; the child exits at once; the parent waits
+ *   fork_write  fork; the child writes one byte to every written heap page and
+ *               exits; the parent waits
+ *   fork_exec   fork; the child execs /true, which exits at once; the parent
+ *               waits: what the shell pays for every command
+ *   fork_pages  free pages before the fork minus free pages while the child
+ *               is alive (parked in a pipe read)
+ * A time is the median of several runs after one untimed warm-up run (the
+ * first exec reads /true from the disk). Each run is timed with the time CSR,
+ * which user code may read: r_time(), 10 MHz on QEMU virt.
+ *
+ * Output: one line per case and heap, and "forkbench: done" at the end:
+ *   forkbench: case fork_exit heap eager heap_kib 4096 touched_kib 4096 median_us 410 min_us 395 max_us 530 reps 21
+ *   forkbench: case fork_pages heap lazy heap_kib 1048576 touched_kib 1024 pages 19
+ *   forkbench: case fork_exit heap eager heap_kib 65536 touched_kib 65536 failed fork reps 0
+ * A failed case names, in one word, what failed: sbrk (the heap did not fit),
+ * fork (fork returned -1), child (the child did not exit with status 0: it
+ * was killed for want of memory in a copy-on-write fault, or exec failed),
+ * pipe. "reps" then counts the runs that had worked before.
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
-#include "kernel/vmstat.h"
 #include "user/user.h"
 
-#define ROUNDS 20
-#define TIME_HZ 10000000UL    /* QEMU virt's timebase */
-#define USEC 1000000UL
+#define KIB           1024
+#define MIB           (1024 * 1024)
+#define TIME_HZ       10000000UL    /* QEMU virt's timebase: time CSR ticks per second */
+#define USEC_PER_SEC  1000000UL
+#define LAZY_HEAP     (1 << 30)     /* the lazy heap: 1 GiB, eight times the RAM ... */
+#define LAZY_WRITTEN  MIB           /* ... of which the first 1 MiB is written */
 
-static uint64
-now(void)
+/*
+ * Runs per case. fork_exit and fork_exec are short (well under 10 ms up to
+ * 4 MiB on the copy-on-write build), so timer ticks and the host's other work
+ * hit single runs hard: 21 runs give a median that 10 bad runs cannot move.
+ * fork_write copies every written page (in fork or in the child's faults):
+ * past 4 MiB one run takes from tens of milliseconds to a second, so 21 runs
+ * at 32 MiB would take half a minute per build. A median of 11, or of 7 past
+ * 16 MiB, still ignores 5 or 3 runs that the host disturbed. The min and max
+ * printed beside each median show the spread, so the choice can be checked
+ * on every run.
+ */
+#define REPS_SHORT    21
+#define REPS_MEDIUM   11            /* fork_write, more than 4 MiB written */
+#define REPS_LONG     7             /* fork_write, more than 16 MiB written */
+#define REPS_MAX      REPS_SHORT
+
+/* What the forked child does before it exits. */
+enum child_job { JOB_EXIT, JOB_WRITE, JOB_EXEC };
+
+/* The heap under test. */
+struct heap {
+  const char *kind;     /* "eager" or "lazy": how sbrk grew it */
+  char *base;           /* first byte */
+  int bytes;            /* its size */
+  int written_pages;    /* pages written from base up, by the parent first, by fork_write's child after */
+};
+
+static uint64 samples[REPS_MAX];    /* run times in ticks; static, as the user stack is one page */
+
+/* The child's side of one run; never returns. */
+static void
+child_work(const struct heap *h, enum child_job job)
 {
-  uint64 t;
-  asm volatile("rdtime %0" : "=r"(t));
-  return t;
+  if (job == JOB_WRITE) {
+    volatile char *p = h->base;
+    for (int i = 0; i < h->written_pages; i++)
+      p[(uint64)i * PGSIZE] = (char)i;
+  } else if (job == JOB_EXEC) {
+    char *argv[] = { "true", 0 };
+    exec("/true", argv);
+    exit(1);                        /* exec failed */
+  }
+  exit(0);
 }
 
-/* Free pages while one forked child exists: what fork itself allocated. */
+/* One fork + child job + wait. Its ticks in *ticks; 0, or the word for what failed. */
+static const char *
+fork_once(const struct heap *h, enum child_job job, uint64 *ticks)
+{
+  int status = -1;
+  uint64 start = r_time();
+  int pid = fork();
+  if (pid < 0)
+    return "fork";
+  if (pid == 0)
+    child_work(h, job);
+  if (wait(&status) != pid || status != 0)
+    return "child";
+  *ticks = r_time() - start;
+  return 0;
+}
+
+static void
+sort_ticks(uint64 *v, int n)
+{
+  for (int i = 1; i < n; i++) {
+    uint64 x = v[i];
+    int j = i;
+    for (; j > 0 && v[j - 1] > x; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 static int
-pages_taken_by_fork(void)
+ticks_to_us(uint64 ticks)
+{
+  return (int)((ticks * USEC_PER_SEC + TIME_HZ / 2) / TIME_HZ);
+}
+
+static void
+report_failed(const char *name, const struct heap *h, const char *why, int reps_done)
+{
+  printf("forkbench: case %s heap %s heap_kib %d touched_kib %d failed %s reps %d\n", name,
+         h->kind, h->bytes / KIB, h->written_pages * (PGSIZE / KIB), why, reps_done);
+}
+
+/* Times reps runs of one case (after a warm-up run) and prints its line. */
+static void
+time_case(const char *name, const struct heap *h, enum child_job job, int reps)
+{
+  uint64 warmup;
+  const char *failed = fork_once(h, job, &warmup);
+  int done = 0;
+  while (failed == 0 && done < reps) {
+    failed = fork_once(h, job, &samples[done]);
+    if (failed == 0)
+      done++;
+  }
+  if (failed != 0) {
+    report_failed(name, h, failed, done);
+    return;
+  }
+  sort_ticks(samples, reps);
+  printf("forkbench: case %s heap %s heap_kib %d touched_kib %d median_us %d min_us %d"
+         " max_us %d reps %d\n", name, h->kind, h->bytes / KIB,
+         h->written_pages * (PGSIZE / KIB), ticks_to_us(samples[reps / 2]),
+         ticks_to_us(samples[0]), ticks_to_us(samples[reps - 1]), reps);
+}
+
+static void
+close_pipe(int fds[2])
+{
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/*
+ * Free pages before a fork minus free pages while its child lives, in *pages:
+ * what the fork allocated, plus the copy of the stack page that parent or
+ * child writes first on a copy-on-write build. 0, or the word for what failed.
+ */
+static const char *
+count_fork_pages(int *pages)
 {
   int ready[2], hold[2];
   char c;
-  if (pipe(ready) < 0 || pipe(hold) < 0)
-    return -1;
+  if (pipe(ready) < 0)
+    return "pipe";
+  if (pipe(hold) < 0) {
+    close_pipe(ready);
+    return "pipe";
+  }
   int before = freepages();
   int pid = fork();
+  if (pid < 0) {
+    close_pipe(ready);
+    close_pipe(hold);
+    return "fork";
+  }
   if (pid == 0) {
     close(ready[0]);
     close(hold[1]);
     write(ready[1], "r", 1);
-    read(hold[0], &c, 1);       /* stay alive until measured */
+    read(hold[0], &c, 1);           /* parked here until the parent has counted */
     exit(0);
   }
   close(ready[1]);
   close(hold[0]);
-  read(ready[0], &c, 1);
+  int child_ready = read(ready[0], &c, 1) == 1;
   int during = freepages();
-  close(hold[1]);
+  close(hold[1]);                   /* the child's read returns 0: it exits */
   close(ready[0]);
-  wait(0);
-  return before - during;
+  int status = -1;
+  if (wait(&status) != pid || status != 0 || !child_ready)
+    return "child";
+  *pages = before - during;
+  return 0;
+}
+
+static int
+write_reps(int pages)
+{
+  if (pages <= 4 * MIB / PGSIZE)
+    return REPS_SHORT;
+  if (pages <= 16 * MIB / PGSIZE)
+    return REPS_MEDIUM;
+  return REPS_LONG;
+}
+
+/* All four cases for one heap, already grown and written. */
+static void
+measure_heap(const struct heap *h)
+{
+  time_case("fork_exit", h, JOB_EXIT, REPS_SHORT);
+  time_case("fork_write", h, JOB_WRITE, write_reps(h->written_pages));
+  time_case("fork_exec", h, JOB_EXEC, REPS_SHORT);
+  int pages = 0;
+  const char *failed = count_fork_pages(&pages);
+  if (failed != 0)
+    report_failed("fork_pages", h, failed, 0);
+  else
+    printf("forkbench: case fork_pages heap %s heap_kib %d touched_kib %d pages %d\n",
+           h->kind, h->bytes / KIB, h->written_pages * (PGSIZE / KIB), pages);
+}
+
+/*
+ * Grows the heap (lazily or not), writes its first written_pages pages,
+ * measures, and gives the heap back. 0, or -1 when it could not be given back.
+ */
+static int
+bench_heap(struct heap *h, int lazy)
+{
+  h->base = lazy ? sbrklazy(h->bytes) : sbrk(h->bytes);
+  if (h->base == SBRK_ERROR) {
+    static const char *const cases[] = { "fork_exit", "fork_write", "fork_exec", "fork_pages" };
+    for (int i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
+      report_failed(cases[i], h, "sbrk", 0);
+    return 0;
+  }
+  for (int i = 0; i < h->written_pages; i++)
+    h->base[(uint64)i * PGSIZE] = 1;
+  measure_heap(h);
+  if (sbrk(-h->bytes) == SBRK_ERROR) {
+    printf("forkbench: could not give back a heap of %d KiB; stopping\n", h->bytes / KIB);
+    return -1;
+  }
+  return 0;
 }
 
 int
-main(int argc, char *argv[])
+main(void)
 {
-  static const int sizes[] = { 16, 256, 1024, 4096, 16384 };
-  for (int s = 0; s < (int)(sizeof(sizes) / sizeof(sizes[0])); s++) {
-    char *heap = sbrk(0);
-    int pages = sizes[s];
-    if (sbrk(pages * PGSIZE) == SBRK_ERROR) {
-      printf("forkbench: pages %d skipped (out of memory)\n", pages);
-      continue;
-    }
-    for (int i = 0; i < pages; i++)
-      heap[i * PGSIZE] = (char)i;
-
-    uint64 start = now();
-    int r;
-    for (r = 0; r < ROUNDS; r++) {
-      int pid = fork();
-      if (pid < 0)
-        break;                  /* the eager kernel runs out of memory first */
-      if (pid == 0)
-        exit(0);
-      wait(0);
-    }
-    uint64 us = (now() - start) * USEC / TIME_HZ / ROUNDS;
-    if (r < ROUNDS)
-      printf("forkbench: pages %d fork failed (out of memory)\n", pages);
-    else
-      printf("forkbench: pages %d us_per_fork %d pages_used_by_fork %d\n", pages, (int)us,
-             pages_taken_by_fork());
-    sbrk(-(pages * PGSIZE));
+  static const int eager_mib[] = { 0, 1, 4, 16, 32, 64 };
+  int stopped = 0;
+  for (int i = 0; !stopped && i < (int)(sizeof(eager_mib) / sizeof(eager_mib[0])); i++) {
+    struct heap h = { "eager", 0, eager_mib[i] * MIB, eager_mib[i] * (MIB / PGSIZE) };
+    stopped = bench_heap(&h, 0) != 0;
+  }
+  if (!stopped) {
+    struct heap lazy = { "lazy", 0, LAZY_HEAP, LAZY_WRITTEN / PGSIZE };
+    bench_heap(&lazy, 1);
   }
   printf("forkbench: done\n");
   exit(0);

@@ -1,0 +1,98 @@
+"""
+test_bench.py: tools/bench.py turns forkbench's console lines into the rows of
+bench-results/fork.csv, failed cases included, so the parser cannot drift
+from the program it reads. Host only and fast: no QEMU, nothing is timed
+(`make bench` does the measuring; `make test` never runs it).
+"""
+import csv
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools"))
+import bench  # noqa: E402
+
+# One run's console as forkbench prints it: a time, a page count, a case the
+# kernel killed the child in, a fork that failed, the lazy heap, a line a
+# kernel message landed in, a malformed line, and a last line cut short.
+SAMPLE = (
+    "$ forkbench\n"
+    "forkbench: case fork_exit heap eager heap_kib 0 touched_kib 0 median_us 315 min_us 310"
+    " max_us 4375 reps 21\n"
+    "forkbench: case fork_pages heap eager heap_kib 0 touched_kib 0 pages 7\n"
+    "usertrap: pid 37 (forkbench) killed: out of memory in copy-on-write fault at va 0x3ec6000\n"
+    "forkbench: case fork_write heap eager heap_kib 65536 touched_kib 65536 failed child reps 2\n"
+    "forkbench: case fork_pages heap eager heap_kib 65536 touched_kib 65536 failed fork reps 0\n"
+    "forkbench: case fork_exit heap lazy heap_kib 1048576 touched_kib 1024 median_us 410"
+    " min_us 403 max_us 4417 reps 21\n"
+    "forkbench: case fork_exec heap eager heap_kib 0 touchedusertrap: pid 9 (sh) killed: x\n"
+    "_kib 0 median_us 3224 min_us 1835 max_us 11043 reps 21\n"
+    "forkbench: case fork_exit heap eager heap_kib 1024 touched_kib\n"
+    "forkbench: done\n"
+    "forkbench: case fork_exit heap eager heap_kib 4096 touched_kib 4096 median_us 6"
+)
+
+# What fork.csv must hold for SAMPLE, in CSV_COLUMNS order.
+EXPECTED_CSV = [
+    ["build", "case", "heap", "heap_kib", "touched_kib", "median_us", "min_us", "max_us",
+     "pages", "reps", "failed"],
+    ["cow", "fork_exit", "eager", "0", "0", "315", "310", "4375", "", "21", ""],
+    ["cow", "fork_pages", "eager", "0", "0", "", "", "", "7", "", ""],
+    ["cow", "fork_write", "eager", "65536", "65536", "failed", "", "", "", "2", "child"],
+    ["cow", "fork_pages", "eager", "65536", "65536", "", "", "", "failed", "0", "fork"],
+    ["cow", "fork_exit", "lazy", "1048576", "1024", "410", "403", "4417", "", "21", ""],
+    ["cow", "fork_exec", "eager", "0", "0", "3224", "1835", "11043", "", "21", ""],
+]
+
+
+def parsed(build="cow"):
+    rows, bad = bench.parse_forkbench(SAMPLE)
+    return [{"build": build, **row} for row in rows], bad
+
+
+def test_csv_has_one_row_per_measurement_and_keeps_failures(tmp_path):
+    rows, _ = parsed()
+    path = tmp_path / "fork.csv"
+    bench.write_csv(rows, path)
+    with open(path, newline="") as f:
+        seen = list(csv.reader(f))
+    assert seen == EXPECTED_CSV, \
+        "fork.csv differs from what the sample must give:\n" + "\n".join(
+            f"expected {want}\n     saw {got}" for want, got in zip(EXPECTED_CSV, seen)
+            if want != got) + f"\n(expected {len(EXPECTED_CSV)} lines, saw {len(seen)})"
+
+
+def test_malformed_line_is_reported_and_cut_line_ignored():
+    _, bad = parsed()
+    assert bad == ["forkbench: case fork_exit heap eager heap_kib 1024 touched_kib"], \
+        f"expected exactly the malformed line reported, saw {bad}"
+
+
+def test_table_shows_each_build_ratios_and_failures():
+    cow, _ = parsed("cow")
+    eager = [dict(row, build="eager") for row in cow]
+    for row in eager:
+        if row["case"] == "fork_exit" and row["heap"] == "eager":
+            row.update(median_us=945, min_us=940)   # three times the cow build's 315
+    text = bench.table(eager + cow, ["eager", "cow"])
+    lines = text.split("\n")
+    assert lines[0].split()[-3:] == ["eager", "cow", "eager/cow"], \
+        f"expected columns eager, cow, eager/cow, saw header {lines[0]!r}"
+    first = next(line for line in lines if line.startswith("fork_exit   0 MiB"))
+    assert first.split()[-3:] == ["945", "315", "3.0x"], f"expected 945 315 3.0x, saw {first!r}"
+    failed = next(line for line in lines if line.startswith("fork_write  64 MiB"))
+    assert failed.split()[-3:] == ["failed", "failed", "-"], \
+        f"expected the failed case shown as failed with no ratio, saw {failed!r}"
+    assert "1 GiB lazy, 1 MiB written" in text, f"expected the lazy heap labelled, saw:\n{text}"
+    noisy = next(line for line in lines if line.startswith("fork_exec   0 MiB"))
+    assert noisy.split()[-3:-1] == ["3224*", "3224*"], \
+        f"expected a median of 3224 over a fastest run of 1835 marked noisy, saw {noisy!r}"
+
+
+def test_plot_script_has_a_panel_per_case():
+    rows, _ = parsed()
+    script = bench.plot_script(rows, ["cow"], "fork.png", "title")
+    panels = [line for line in script.split("\n") if line.startswith("plot ")]
+    assert len(panels) == len(bench.CASES), \
+        f"expected {len(bench.CASES)} plot commands, one per case, saw {len(panels)}"
+    assert "cow 64 MiB" in script, "expected the failed 64 MiB cases named in the plot"
