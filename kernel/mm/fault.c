@@ -162,6 +162,19 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
       r = fault_fill(&f, pt);
     } else {
       COUNT(&f, cow_faults);
+      /*
+       * The PTE is about to change. If its leaf table is shared (fork with
+       * shared tables), we first get our own copy of the table, and every
+       * page in it gains an owner: decide again with that count.
+       */
+      pte_t *own = pt_walk(pt, f.va, 1);
+      if (own == 0)
+        return FAULT_NO_MEMORY;
+      if (own != f.pte) {
+        f.pte = own;
+        f.refs = page_refcount((void *)f.old_pa);
+        f.step = fault_decide(f.va, f.old_pte, f.refs, access, f.lazy);
+      }
       if (f.step == FAULT_REUSE)
         fault_reuse(&f);                    /* cannot fail */
       else
