@@ -31,8 +31,10 @@ OBJDUMP = $(TOOLPREFIX)objdump
 QEMU    = qemu-system-riscv64
 PYTHON  = /usr/bin/python3
 
-# ---- the single build switch: copy-on-write fork (1) or eager copying (0) ----
-COW ?= 1
+# ---- the single build switch: how fork shares memory (kernel/mm/pagetable.c) ----
+# 2 shares leaf page tables copy-on-write (the default), 1 shares page by
+# page, 0 copies everything at once; 0 and 1 are kept for `make bench`.
+COW ?= 2
 
 CFLAGS  = -Wall -Werror -g -fno-omit-frame-pointer -ggdb -gdwarf-2
 CFLAGS += -MD -MP -mcmodel=medany -ffreestanding -fno-common -nostdlib -fno-builtin

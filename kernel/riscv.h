@@ -86,7 +86,8 @@
 #define PTE_RSW0 (1L << 8)   /* software bit 0 */
 #define PTE_RSW1 (1L << 9)   /* software bit 1 */
 #define PTE_COW  PTE_RSW0    /* page is shared copy-on-write: writable once copied */
-#define PTE_SW_SPARE PTE_RSW1 /* kept free for demand paging / shared page tables */
+/* On a non-leaf PTE: every leaf in the table below is write-protected (shared page tables). */
+#define PTE_TABLE_PROTECTED PTE_RSW1
 
 #define PTE_FLAG_BITS   10
 #define PA2PTE(pa)      ((((uint64)(pa)) >> PGSHIFT) << PTE_FLAG_BITS)

@@ -24,7 +24,9 @@ kernel_main(void)
 {
   if (hart_id() == 0) {
     console_init();
-    kprintf("\nkernel: booting, copy-on-write fork %s\n", COW_FORK ? "on" : "off");
+    kprintf("\nkernel: booting, fork %s\n", COW_FORK == 2 ? "shares page tables copy-on-write"
+                                         : COW_FORK == 1 ? "shares pages copy-on-write"
+                                         : "copies every page");
     page_allocator_init();
     kvm_init();
     proc_table_init();   /* maps the kernel stacks: before paging starts (see kvm_map) */

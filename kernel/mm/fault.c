@@ -116,6 +116,27 @@ fault_copy(struct fault_ctx *f)
   return FAULT_RESOLVED;
 }
 
+/*
+ * Before reuse or copy changes the PTE: no lock held on entry or exit. If
+ * the PTE's leaf table is shared (fork with shared tables), we first get a
+ * copy of the table of our own, and every page in it gains an owner, so
+ * decide again with the new count: a page that was ours alone is now shared
+ * with the table's other users and must be copied.
+ */
+static enum fault_result
+fault_own_table(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
+{
+  pte_t *own = pt_walk(pt, f->va, 1);
+  if (own == 0)
+    return FAULT_NO_MEMORY;
+  if (own != f->pte) {
+    f->pte = own;
+    f->refs = page_refcount((void *)f->old_pa);
+    f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy);
+  }
+  return FAULT_RESOLVED;
+}
+
 static struct proc_vmcount *
 counters_for(pagetable_t pt)
 {
@@ -162,6 +183,8 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
       r = fault_fill(&f, pt);
     } else {
       COUNT(&f, cow_faults);
+      if (fault_own_table(&f, pt, access) != FAULT_RESOLVED)
+        return FAULT_NO_MEMORY;
       if (f.step == FAULT_REUSE)
         fault_reuse(&f);                    /* cannot fail */
       else

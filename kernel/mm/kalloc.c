@@ -114,6 +114,16 @@ page_ref_inc(void *pa)
   pageref_inc(&refs, (uint64)pa);
 }
 
+int
+page_drop_ref(void *pa)
+{
+  if (pageref_dec(&refs, (uint64)pa) != 0)
+    return 0;
+  /* No reference is left, and the page is not on the free list: take it back. */
+  pageref_claim(&refs, (uint64)pa);
+  return 1;
+}
+
 uint32
 page_refcount(void *pa)
 {
@@ -133,10 +143,4 @@ uint64
 page_total_count(void)
 {
   return pool.ntotal;
-}
-
-uint64
-page_shared_count(void)
-{
-  return pageref_shared(&refs);
 }

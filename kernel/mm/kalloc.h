@@ -18,6 +18,13 @@ void *page_alloc(void);          /* zero-filled page, or 0 */
 void *page_alloc_nozero(void);   /* for callers that overwrite all of it at once */
 void  page_free(void *pa);       /* drop one reference */
 void  page_ref_inc(void *pa);    /* one more owner (a new mapping of a shared page) */
+/*
+ * Drop one reference to a page that holds references of its own (a shared
+ * leaf page table). Returns 1 if it was the last: the page then stays
+ * allocated, with one reference, for the caller to release what it holds
+ * and page_free() it; 0 otherwise. Exactly one dropper sees 1.
+ */
+int   page_drop_ref(void *pa);
 uint32 page_refcount(void *pa);
 /*
  * The system's one page of zeros, mapped read-only (and copy-on-write) by
@@ -29,6 +36,5 @@ void *page_zero(void);
 
 uint64 page_free_count(void);
 uint64 page_total_count(void);
-uint64 page_shared_count(void);  /* pages with two or more owners */
 
 #endif

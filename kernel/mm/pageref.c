@@ -10,7 +10,6 @@ pageref_init(struct pageref_table *t, uint64 base, uint64 nframes, uint32 *count
   t->base = base;
   t->nframes = nframes;
   t->counts = counts;
-  t->shared = 0;
   for (uint64 i = 0; i < nframes; i++)
     counts[i] = 0;
 }
@@ -50,8 +49,6 @@ pageref_inc(struct pageref_table *t, uint64 pa)
   uint32 now = __atomic_add_fetch(slot(t, pa, "pageref_inc"), 1, __ATOMIC_ACQ_REL);
   if (now == 1)
     panic("pageref_inc: page %p had no owner", (void *)pa);
-  if (now == 2)
-    __atomic_add_fetch(&t->shared, 1, __ATOMIC_RELAXED);
   return now;
 }
 
@@ -62,15 +59,5 @@ pageref_dec(struct pageref_table *t, uint64 pa)
   uint32 now = __atomic_sub_fetch(c, 1, __ATOMIC_ACQ_REL);
   if (now == (uint32)-1)
     panic("pageref_dec: page %p freed twice", (void *)pa);
-  if (now == 1)
-    __atomic_sub_fetch(&t->shared, 1, __ATOMIC_RELAXED);
   return now;
-}
-
-uint64
-pageref_shared(struct pageref_table *t)
-{
-  /* A 1->2 and the following 2->1 may update the total in either order. */
-  long n = __atomic_load_n(&t->shared, __ATOMIC_RELAXED);
-  return n < 0 ? 0 : n;
 }

@@ -1,8 +1,9 @@
 /*
  * pageref.h: one reference count per physical page frame.
  *
- * A count says how many owners a frame has: page-table mappings of user
- * pages, or the one kernel user of a kernel page. Changes are single atomic
+ * A count says how many owners a frame has: for a user page, the leaf page
+ * tables that map it; for a leaf table, the address spaces that share it
+ * (fork with shared tables); for any other kernel page, its one user. Changes are single atomic
  * instructions, so no lock is needed and the counts are exact on many harts;
  * "decrement and test for zero" is one step, so exactly one releaser sees
  * zero. This file is pure logic: the host unit tests compile it unchanged.
@@ -16,7 +17,6 @@ struct pageref_table {
   uint64 base;       /* physical address of frame 0 */
   uint64 nframes;    /* frames covered */
   uint32 *counts;    /* nframes counters, owned by the caller */
-  long shared;       /* frames whose count is 2 or more; atomic, may lag by a step */
 };
 
 /* Cover [base, base + nframes pages) with counts all zero. */
@@ -30,7 +30,5 @@ void pageref_claim(struct pageref_table *t, uint64 pa);
 uint32 pageref_inc(struct pageref_table *t, uint64 pa);
 /* One owner fewer; returns the new count: 0 means the caller must free the frame. */
 uint32 pageref_dec(struct pageref_table *t, uint64 pa);
-/* Frames with two or more owners now. */
-uint64 pageref_shared(struct pageref_table *t);
 
 #endif

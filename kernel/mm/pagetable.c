@@ -30,24 +30,92 @@ pte_is_leaf(pte_t pte)
   return (pte & PTE_V) && (pte & PTE_PERM_BITS);
 }
 
+#define LEAF_SPAN (1UL << PXSHIFT(1))   /* bytes one leaf table maps: 2 MiB */
+
+/*
+ * The level-1 entry that points at (or would point at) the leaf table for
+ * va; the level-1 table is made when alloc. 0 if absent, or out of memory.
+ */
+static pte_t *
+pt_dir_entry(pagetable_t pt, uint64 va, int alloc)
+{
+  pte_t *top = &pt[PX(2, va)];
+  if ((*top & PTE_V) == 0) {
+    pagetable_t table;
+    if (!alloc || (table = page_alloc()) == 0)
+      return 0;
+    *top = PA2PTE(table) | PTE_V;
+  } else if (pte_is_leaf(*top)) {
+    panic("pt_dir_entry: superpage at va %p", (void *)va);   /* we never make them */
+  }
+  pte_t *dir = &((pagetable_t)PTE2PA(*top))[PX(1, va)];
+  if (pte_is_leaf(*dir))
+    panic("pt_dir_entry: superpage at va %p", (void *)va);
+  return dir;
+}
+
+/*
+ * Drop this address space's reference to a leaf table. The last reference
+ * releases the pages the table maps (one reference each) and the table.
+ * Safe on many harts: exactly one releaser sees the last reference, and a
+ * shared table is never changed, so its entries are still what it shared.
+ */
+static void
+leaf_table_release(pagetable_t table)
+{
+  if (!page_drop_ref(table))
+    return;
+  for (int i = 0; i <= PXMASK; i++)
+    if (table[i] & PTE_V)
+      page_free((void *)PTE2PA(table[i]));
+  page_free(table);
+}
+
+/*
+ * Make the leaf table behind *dir this address space's own, so that its
+ * entries may change: if others share it, give us a copy (each page it maps
+ * gains an owner) and drop our share of the original. A table with one
+ * owner is ours already: only we could share it again, by forking. 0, or
+ * -1 when out of memory (nothing changed).
+ */
+static int
+leaf_table_own(pte_t *dir)
+{
+  pagetable_t shared = (pagetable_t)PTE2PA(*dir);
+  if (page_refcount(shared) == 1)
+    return 0;
+  pagetable_t copy = page_alloc_nozero();
+  if (copy == 0)
+    return -1;
+  for (int i = 0; i <= PXMASK; i++) {
+    copy[i] = shared[i];
+    if (copy[i] & PTE_V)
+      page_ref_inc((void *)PTE2PA(copy[i]));
+  }
+  *dir = PA2PTE(copy) | PTE_FLAGS(*dir);
+  leaf_table_release(shared);
+  return 0;
+}
+
 pte_t *
-pt_walk(pagetable_t pt, uint64 va, int alloc)
+pt_walk(pagetable_t pt, uint64 va, int modify)
 {
   if (va >= MAXVA)
     return 0;
-  for (int level = PT_LEVELS - 1; level > 0; level--) {
-    pte_t *pte = &pt[PX(level, va)];
-    if (*pte & PTE_V) {
-      if (pte_is_leaf(*pte))
-        panic("pt_walk: superpage at va %p", (void *)va);   /* we never make them */
-      pt = (pagetable_t)PTE2PA(*pte);
-      continue;
-    }
-    if (!alloc || (pt = page_alloc()) == 0)
+  pte_t *dir = pt_dir_entry(pt, va, modify);
+  if (dir == 0)
+    return 0;
+  if ((*dir & PTE_V) == 0) {
+    pagetable_t table;
+    if (!modify || (table = page_alloc()) == 0)
       return 0;
-    *pte = PA2PTE(pt) | PTE_V;
+    *dir = PA2PTE(table) | PTE_V;
+  } else if (modify) {
+    if (leaf_table_own(dir) != 0)
+      return 0;
+    *dir &= ~PTE_TABLE_PROTECTED;   /* the caller may make an entry writable */
   }
-  return &pt[PX(0, va)];
+  return &((pagetable_t)PTE2PA(*dir))[PX(0, va)];
 }
 
 int
@@ -100,15 +168,41 @@ pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end)
   return 0;
 }
 
+/* Does every page the leaf table maps (its first entry maps base) lie in [start, end)? */
+static int
+leaf_table_within(pagetable_t table, uint64 base, uint64 start, uint64 end)
+{
+  for (int i = 0; i <= PXMASK; i++) {
+    uint64 va = base + (uint64)i * PGSIZE;
+    if ((table[i] & PTE_V) && (va < start || va >= end))
+      return 0;
+  }
+  return 1;
+}
+
 void
 pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages)
 {
-  uint64 end = va + npages * PGSIZE;
+  uint64 start = va, end = va + npages * PGSIZE;
   pte_t *pte;
   /* Holes (the guard page, lazy pages never touched) are skipped, whole tables at a time. */
   for (; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
     if (!pte_is_leaf(*pte))
       panic("pt_unmap: va %p maps a table", (void *)va);
+    pagetable_t table = (pagetable_t)PGROUNDDOWN((uint64)pte);
+    if (page_refcount(table) > 1) {
+      /*
+       * A shared leaf table is never changed: drop our share of all of it.
+       * Callers own a table first when it maps pages they keep (uvm_dealloc).
+       */
+      uint64 base = va & ~(LEAF_SPAN - 1);
+      if (!free_pages || !leaf_table_within(table, base, start, end))
+        panic("pt_unmap: shared table at va %p maps pages outside the range", (void *)base);
+      *pt_dir_entry(pt, va, 0) = 0;
+      leaf_table_release(table);
+      va = base + LEAF_SPAN - PGSIZE;
+      continue;
+    }
     if (free_pages)
       page_free((void *)PTE2PA(*pte));
     *pte = 0;
@@ -246,6 +340,13 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
   if (newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
+  /*
+   * The leaf table holding `from` may keep pages below it: if it is shared,
+   * it must become ours before it changes. That takes a page, so do it
+   * first, and give up (-1 from sbrk) with nothing changed if there is none.
+   */
+  if (from % LEAF_SPAN != 0 && pt_walk(pt, from, 0) != 0 && pt_walk(pt, from, 1) == 0)
+    return oldsz;
   pt_unmap(pt, from, (to - from) / PGSIZE, 1);
   pt_prune(pt, PT_LEVELS - 1, 0, from, to);
   return newsz;
@@ -258,6 +359,13 @@ uvm_free(pagetable_t pt, uint64 sz)
   pt_free_tables(pt);
 }
 
+/*
+ * The one build switch, COW (Makefile) = COW_FORK here:
+ *   0  eager fork: the child gets a copy of every page (kept to measure against)
+ *   1  copy-on-write page by page: fork shares each page, walking every PTE
+ *   2  copy-on-write with shared leaf tables (the default): fork shares each
+ *      leaf page table, so its cost does not grow with the process
+ */
 #if COW_FORK
 /*
  * Share one page with the child. A writable page turns read-only and
@@ -301,12 +409,66 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
  * on several harts) breaks this: the parent's translations must then be shot
  * down here, on every hart that may hold them. Same for the fault steps.
  */
+#if COW_FORK == 2
+/* Every leaf in the table loses PTE_W and becomes copy-on-write; text is left as it is. */
+static void
+leaf_table_protect(pagetable_t table)
+{
+  for (int i = 0; i <= PXMASK; i++)
+    if ((table[i] & PTE_V) && (table[i] & PTE_W))
+      table[i] = (table[i] & ~PTE_W) | PTE_COW;
+}
+
+/*
+ * Share the leaf tables below `end` (a multiple of LEAF_SPAN) with the child:
+ * its level-1 entries point at the parent's tables, each of which gains an
+ * owner. The first fork of a table write-protects its entries and marks the
+ * parent's entry PTE_TABLE_PROTECTED; later forks just take a reference,
+ * until a change makes one of its pages writable again (pt_walk clears the
+ * mark). So fork costs one step per 2 MiB that holds anything, not per page.
+ */
+static int
+fork_share_tables(pagetable_t parent, pagetable_t child, uint64 end)
+{
+  for (uint64 va = 0; va < end; va += LEAF_SPAN) {
+    pte_t *from = pt_dir_entry(parent, va, 0);
+    if (from == 0) {
+      va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1 - LEAF_SPAN;   /* no level-1 table: skip 1 GiB */
+      continue;
+    }
+    if ((*from & PTE_V) == 0)
+      continue;
+    if ((*from & PTE_TABLE_PROTECTED) == 0) {
+      leaf_table_protect((pagetable_t)PTE2PA(*from));
+      *from |= PTE_TABLE_PROTECTED;
+    }
+    pte_t *to = pt_dir_entry(child, va, 1);
+    if (to == 0)
+      return -1;
+    page_ref_inc((void *)PTE2PA(*from));
+    *to = *from;
+  }
+  return 0;
+}
+#endif
+
 int
 uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
 {
+  uint64 va = 0;
   pte_t *pte;
+#if COW_FORK == 2
+  /*
+   * Whole leaf tables, except the top one: it holds the trapframe and the
+   * trampoline, which each address space maps for itself, so the user pages
+   * it could hold (a heap grown that far) are shared one by one below.
+   */
+  va = MIN((sz + LEAF_SPAN - 1) & ~(LEAF_SPAN - 1), TRAPFRAME & ~(LEAF_SPAN - 1));
+  if (fork_share_tables(parent, child, va) != 0)
+    goto fail;
+#endif
   /* Holes (the guard page, untouched lazy heap) stay holes in both. */
-  for (uint64 va = 0; (pte = pt_next_leaf(parent, &va, sz)) != 0; va += PGSIZE)
+  for (; (pte = pt_next_leaf(parent, &va, sz)) != 0; va += PGSIZE)
     if (fork_share_page(pte, child, va) != 0)
       goto fail;
   return 0;
@@ -315,18 +477,40 @@ fail:
   return -1;
 }
 
+/*
+ * The address spaces that map the page *pte maps, through this table or
+ * others: a page counts one owner per leaf table mapping it, and the leaf
+ * table holding pte (pte points into it) may itself be shared.
+ */
+static uint32
+page_owners(pte_t *pte)
+{
+  uint32 tables = page_refcount((void *)PGROUNDDOWN((uint64)pte));
+  return page_refcount((void *)PTE2PA(*pte)) - 1 + tables;
+}
+
 void
 uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
 {
   pte_t *pte;
   *resident = *shared = 0;
   for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
-    void *pa = (void *)PTE2PA(*pte);
-    if ((*pte & PTE_U) == 0 || pa == page_zero())
+    if ((*pte & PTE_U) == 0 || PTE2PA(*pte) == (uint64)page_zero())
       continue;                     /* the zero page is nobody's memory */
     (*resident)++;
-    if (page_refcount(pa) > 1)
+    if (page_owners(pte) > 1)
       (*shared)++;
+  }
+}
+
+void
+uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *bitmap)
+{
+  pte_t *pte;
+  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
+    uint64 frame = (PTE2PA(*pte) - KERNBASE) / PGSIZE;
+    if ((*pte & PTE_U) && PTE2PA(*pte) != (uint64)page_zero() && page_owners(pte) > 1)
+      bitmap[frame / 8] |= 1 << (frame % 8);
   }
 }
 
@@ -375,17 +559,16 @@ run_add_hole(struct run_list *l, uint64 from, uint64 to, uint64 heap_base)
 }
 
 static uint32
-page_state(pte_t pte, uint32 *owners)
+page_state(pte_t *pte, uint32 *owners)
 {
-  void *pa = (void *)PTE2PA(pte);
-  *owners = page_refcount(pa);
-  if ((pte & PTE_U) == 0)
+  *owners = page_owners(pte);
+  if ((*pte & PTE_U) == 0)
     return VMMAP_GUARD;
-  if (pa == page_zero())
+  if (PTE2PA(*pte) == (uint64)page_zero())
     return VMMAP_ZERO;
-  if (pte & PTE_X)
+  if (*pte & PTE_X)
     return VMMAP_TEXT;
-  if ((pte & PTE_COW) && *owners > 1)
+  if ((*pte & PTE_COW) && *owners > 1)
     return VMMAP_SHARED;
   return VMMAP_PRIVATE;
 }
@@ -399,7 +582,7 @@ uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, int first,
   pte_t *pte;
   for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
     uint32 owners;
-    uint32 state = page_state(*pte, &owners);
+    uint32 state = page_state(pte, &owners);
     run_add_hole(&l, done, va, heap_base);
     run_add(&l, va, 1, state, state == VMMAP_GUARD ? 0 : owners);
     done = va + PGSIZE;

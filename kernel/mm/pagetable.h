@@ -23,8 +23,13 @@ void kvm_init(void);        /* build the kernel page table (boot hart) */
 void kvm_init_hart(void);   /* switch this hart to it */
 void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
 
-/* The PTE for va, creating missing levels when alloc; 0 if absent or out of memory. */
-pte_t *pt_walk(pagetable_t pt, uint64 va, int alloc);
+/*
+ * The leaf PTE for va; 0 if absent, or out of memory. With modify the
+ * caller is about to change it: missing tables are made, and a leaf table
+ * shared with other address spaces (fork with shared tables) is first
+ * copied, so the PTE returned is this address space's own.
+ */
+pte_t *pt_walk(pagetable_t pt, uint64 va, int modify);
 /* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap or an unaligned range. */
 int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 /*
@@ -42,7 +47,7 @@ uint64 pt_user_pa(pagetable_t pt, uint64 va);
 pagetable_t uvm_create(void);
 /* Grow from oldsz to newsz with zeroed pages with PTE_R|PTE_U|xperm: new size, or 0. */
 uint64 uvm_alloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);
-/* Shrink from oldsz to newsz: returns newsz. */
+/* Shrink from oldsz to newsz: returns newsz, or oldsz (nothing changed) when out of memory. */
 uint64 uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
 void uvm_free(pagetable_t pt, uint64 sz);
 /* Give child the parent's first sz bytes: shared copy-on-write, or copied when COW_FORK=0. */
@@ -50,6 +55,12 @@ int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
 
 /* Count the user pages mapped below sz, and how many of them have other owners too (the zero page is neither). */
 void uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared);
+/*
+ * Set the bit of every user page below sz that has other owners too (one
+ * bit per page of RAM from KERNBASE): vmstat counts the system's shared
+ * pages this way, each once however many address spaces map it.
+ */
+void uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *bitmap);
 /*
  * Describe [0, sz) as runs of pages in one state (kernel/vmstat.h, VMMAP_*):
  * stores the runs numbered first .. first+cap-1 in runs, returns how many

@@ -360,9 +360,9 @@ proc_grow(int n, int lazy)
     p->sz = want;               /* lazy: pages come on first touch (fault.c) */
   } else {
     uint64 shrink = -(long)n;
-    if (shrink > sz - p->heap_base)
+    if (shrink > sz - p->heap_base || uvm_dealloc(p->pagetable, sz, sz - shrink) != sz - shrink)
       return -1;
-    p->sz = uvm_dealloc(p->pagetable, sz, sz - shrink);
+    p->sz = sz - shrink;
   }
   return 0;
 }
@@ -492,6 +492,28 @@ proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
     spin_unlock(&p->lock);
   }
   return -1;
+}
+
+_Static_assert((PHYSTOP - KERNBASE) / PGSIZE <= PGSIZE * 8, "one page of bits covers RAM");
+
+int
+proc_shared_pages(void)
+{
+  uint8 *bitmap = page_alloc();
+  if (bitmap == 0)
+    return -1;
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->state != UNUSED && p->state != ZOMBIE && p->pagetable)
+      uvm_mark_shared(p->pagetable, p->sz, bitmap);
+    spin_unlock(&p->lock);
+  }
+  int shared = 0;
+  for (int i = 0; i < PGSIZE; i++)
+    for (uint8 bits = bitmap[i]; bits != 0; bits &= bits - 1)   /* clears the lowest set bit */
+      shared++;
+  page_free(bitmap);
+  return shared;
 }
 
 int

@@ -52,7 +52,6 @@ init_leaves_every_frame_at_zero(void **state)
   (void)state;
   for (int i = 0; i < NFRAMES; i++)
     assert_int_equal(pageref_get(&t, frame(i)), 0);
-  assert_int_equal(pageref_shared(&t), 0);
 }
 
 static void
@@ -67,25 +66,6 @@ claim_inc_dec_count_owners(void **state)
   assert_int_equal(pageref_dec(&t, frame(3)), 1);
   assert_int_equal(pageref_dec(&t, frame(3)), 0);
   assert_int_equal(pageref_get(&t, frame(4)), 0);   /* neighbours untouched */
-}
-
-static void
-shared_counts_frames_with_two_or_more_owners(void **state)
-{
-  (void)state;
-  pageref_claim(&t, frame(1));
-  pageref_claim(&t, frame(2));
-  assert_int_equal(pageref_shared(&t), 0);
-  pageref_inc(&t, frame(1));
-  pageref_inc(&t, frame(1));        /* 3 owners: still one shared frame */
-  pageref_inc(&t, frame(2));
-  assert_int_equal(pageref_shared(&t), 2);
-  pageref_dec(&t, frame(1));
-  assert_int_equal(pageref_shared(&t), 2);
-  pageref_dec(&t, frame(1));
-  assert_int_equal(pageref_shared(&t), 1);
-  pageref_dec(&t, frame(2));
-  assert_int_equal(pageref_shared(&t), 0);
 }
 
 static void
@@ -161,7 +141,6 @@ concurrent_share_release_is_exact(void **state)
     pthread_join(th[i], 0);
   assert_int_equal(zero_seen, 0);
   assert_int_equal(pageref_get(&t, frame(9)), 1);
-  assert_int_equal(pageref_shared(&t), 0);
   assert_int_equal(pageref_dec(&t, frame(9)), 0);
 }
 
@@ -215,7 +194,6 @@ concurrent_last_release_seen_once(void **state)
     if (zeros_in_round[r] != 1)
       fail_msg("round %d: %d releasers saw zero, want exactly 1", r + 1, zeros_in_round[r]);
   assert_int_equal(pageref_get(&t, frame(10)), 0);
-  assert_int_equal(pageref_shared(&t), 0);
 }
 
 int
@@ -224,7 +202,6 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(init_leaves_every_frame_at_zero, setup),
     cmocka_unit_test_setup(claim_inc_dec_count_owners, setup),
-    cmocka_unit_test_setup(shared_counts_frames_with_two_or_more_owners, setup),
     cmocka_unit_test_setup(covers_only_aligned_addresses_in_range, setup),
     cmocka_unit_test_setup(double_free_panics, setup),
     cmocka_unit_test_setup(claiming_an_owned_frame_panics, setup),
