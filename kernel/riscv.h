@@ -88,6 +88,8 @@
 #define PTE_COW  PTE_RSW0    /* page is shared copy-on-write: writable once copied */
 /* On a non-leaf PTE: every leaf in the table below is write-protected (shared page tables). */
 #define PTE_TABLE_PROTECTED PTE_RSW1
+/* On a leaf PTE: made writable ahead of a write (fault.c's write-ahead); PTE_D says if one came. */
+#define PTE_AHEAD PTE_RSW1
 
 #define PTE_FLAG_BITS   10
 #define PA2PTE(pa)      ((((uint64)(pa)) >> PGSHIFT) << PTE_FLAG_BITS)

@@ -24,6 +24,8 @@ struct vmstat {
   uint64 sleeping;        /* process: 1 while it is blocked in the kernel (pause, read, wait, ...) */
   uint64 zero_fills;      /* lazy pages whose first access was a read: mapped to the zero page */
   uint64 page_fills;      /* lazy or zero-page pages first written: given a fresh zeroed page */
+  uint64 cow_ahead;       /* of cow_faults: pages resolved ahead of a sequential writer */
+  uint64 cow_ahead_unused;/* system: of those, pages unmapped or shared again never written */
 };
 
 /*

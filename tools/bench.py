@@ -42,6 +42,7 @@ from conftest import REPO, ConsoleError, Machine, without_usertraps  # noqa: E40
 BUILDS = [
     ("eager", "COW=0"),     # fork copies every page at once
     ("cow", "COW=1"),       # fork shares pages; a write copies one page
+    ("shared", "COW=2"),    # fork shares leaf page tables (the default)
 ]
 
 OUT = REPO / "bench-results"

@@ -48,6 +48,9 @@ main(int argc, char *argv[])
   show("resident_pages", st.resident_pages);
   show("zero_fills", st.zero_fills);
   show("page_fills", st.page_fills);
+  show("cow_ahead", st.cow_ahead);
+  if (pid == SYSTEM_WIDE)
+    show("cow_ahead_unused", st.cow_ahead_unused);
   if (pid != SYSTEM_WIDE)
     show("sleeping", st.sleeping);
   exit(0);

@@ -40,11 +40,11 @@ static struct proc_vmcount totals;   /* atomic updates only */
       (f)->counts->field++;                                       \
   } while (0)
 
-/* The PTE for a now-private page: writable, no longer copy-on-write. */
+/* The PTE for a now-private page: writable (and written: a write resolves it), no longer copy-on-write. */
 static pte_t
 private_pte(pte_t old, uint64 pa)
 {
-  return PA2PTE(pa) | ((PTE_FLAGS(old) | PTE_W) & ~PTE_COW);
+  return PA2PTE(pa) | ((PTE_FLAGS(old) | PTE_W | PTE_A | PTE_D) & ~(PTE_COW | PTE_AHEAD));
 }
 
 /*
@@ -157,8 +157,13 @@ is_lazy_heap(pagetable_t pt, uint64 va)
   return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
 }
 
-enum fault_result
-fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
+/*
+ * fault_resolve(), and the write-ahead's way in: with ahead, a copy-on-write
+ * page is resolved before anyone writes it, and its PTE says so (PTE_AHEAD,
+ * with PTE_D clear until a write comes).
+ */
+static enum fault_result
+resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa, int ahead)
 {
   struct fault_ctx f = { .va = PGROUNDDOWN(va) };
   f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
@@ -189,13 +194,76 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
         fault_reuse(&f);                    /* cannot fail */
       else
         r = fault_copy(&f);
+      if (r == FAULT_RESOLVED && ahead) {
+        *f.pte = (*f.pte & ~PTE_D) | PTE_AHEAD;
+        COUNT(&f, cow_ahead);
+      }
     }
     if (r != FAULT_RESOLVED)
       return r;
+  } else if (access == FAULT_WRITE && (*f.pte & PTE_D) == 0) {
+    /*
+     * A page resolved ahead, written now. Harts that update PTE_D in
+     * hardware never fault here; those that leave it to software (Svade)
+     * do, and the kernel's own writes (copyout) count as writes too.
+     */
+    *f.pte |= PTE_A | PTE_D;
   }
   if (pa)
     *pa = PTE2PA(*f.pte);
   return FAULT_RESOLVED;
+}
+
+enum fault_result
+fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
+{
+  return resolve(pt, va, access, pa, 0);
+}
+
+/* Pages resolved ahead that went (unmapped, or shared again by fork) without being written. */
+static uint64 ahead_unused;   /* atomic updates only */
+
+uint64
+fault_ahead_unused(void)
+{
+  return __atomic_load_n(&ahead_unused, __ATOMIC_RELAXED);
+}
+
+void
+fault_ahead_dropped(pte_t pte)
+{
+  if ((pte & PTE_AHEAD) && (pte & PTE_D) == 0)
+    __atomic_add_fetch(&ahead_unused, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Write-ahead: a process that writes its shared pages in order pays one trap
+ * per page, and the trap (entry, exit and the TLB flushes they do) costs more
+ * than the copy. After a write fault at va, if it is the page the last one
+ * predicted, resolve the following copy-on-write pages too, doubling the
+ * window each time up to WRITE_AHEAD_MAX pages; any other fault shrinks it
+ * to one page. The run stops at the end of the leaf table, the break, or the
+ * first page that is not a copy-on-write page. Pages resolved but never
+ * written are counted (cow_ahead_unused): at most WRITE_AHEAD_MAX - 1 per
+ * fault, and only for a process that was writing in order.
+ */
+void
+fault_write_ahead(struct proc *p, uint64 va)
+{
+  uint64 page = PGROUNDDOWN(va);
+  p->ahead_window = page == p->ahead_next ? MIN(2 * p->ahead_window, WRITE_AHEAD_MAX) : 1;
+  uint64 next = page + PGSIZE;
+  for (int n = 1; n < p->ahead_window; n++, next += PGSIZE) {
+    if (next % LEAF_TABLE_SPAN == 0 || next >= p->sz)
+      break;
+    pte_t *pte = pt_walk(p->pagetable, next, 0);
+    if (pte == 0 || (*pte & (PTE_V | PTE_U | PTE_W | PTE_COW)) != (PTE_V | PTE_U | PTE_COW) ||
+        PTE2PA(*pte) == (uint64)page_zero())
+      break;                        /* not a shared page (a write to the zero page is a fill) */
+    if (resolve(p->pagetable, next, FAULT_WRITE, 0, 1) != FAULT_RESOLVED)
+      break;                        /* out of memory: the real write will fault and decide */
+  }
+  p->ahead_next = next;
 }
 
 void
@@ -206,4 +274,5 @@ fault_counters(struct proc_vmcount *out)
   out->cow_reuses = __atomic_load_n(&totals.cow_reuses, __ATOMIC_RELAXED);
   out->zero_fills = __atomic_load_n(&totals.zero_fills, __ATOMIC_RELAXED);
   out->page_fills = __atomic_load_n(&totals.page_fills, __ATOMIC_RELAXED);
+  out->cow_ahead = __atomic_load_n(&totals.cow_ahead, __ATOMIC_RELAXED);
 }

@@ -59,5 +59,20 @@ enum fault_result fault_resolve(pagetable_t pt, uint64 va, enum fault_access acc
 /* System-wide copy-on-write counters since boot. */
 struct proc_vmcount;
 void fault_counters(struct proc_vmcount *out);
+/* Pages resolved ahead of a write that were never written (system-wide, since boot). */
+uint64 fault_ahead_unused(void);
+
+#define WRITE_AHEAD_MAX  16                   /* pages one write fault may resolve */
+#define LEAF_TABLE_SPAN  (1UL << PXSHIFT(1))  /* bytes one leaf page table maps: 2 MiB */
+
+/*
+ * After the CPU's write fault at va in process p (the current one) was
+ * resolved: if p writes its pages in order, resolve the next few shared
+ * pages now (see fault.c). No lock held.
+ */
+struct proc;
+void fault_write_ahead(struct proc *p, uint64 va);
+/* A leaf PTE is going away or being shared again: count it if it was resolved ahead and never written. */
+void fault_ahead_dropped(pte_t pte);
 
 #endif

@@ -30,7 +30,6 @@ pte_is_leaf(pte_t pte)
   return (pte & PTE_V) && (pte & PTE_PERM_BITS);
 }
 
-#define LEAF_SPAN (1UL << PXSHIFT(1))   /* bytes one leaf table maps: 2 MiB */
 
 /*
  * The level-1 entry that points at (or would point at) the leaf table for
@@ -66,8 +65,10 @@ leaf_table_release(pagetable_t table)
   if (!page_drop_ref(table))
     return;
   for (int i = 0; i <= PXMASK; i++)
-    if (table[i] & PTE_V)
+    if (table[i] & PTE_V) {
+      fault_ahead_dropped(table[i]);
       page_free((void *)PTE2PA(table[i]));
+    }
   page_free(table);
 }
 
@@ -195,16 +196,18 @@ pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages)
        * A shared leaf table is never changed: drop our share of all of it.
        * Callers own a table first when it maps pages they keep (uvm_dealloc).
        */
-      uint64 base = va & ~(LEAF_SPAN - 1);
+      uint64 base = va & ~(LEAF_TABLE_SPAN - 1);
       if (!free_pages || !leaf_table_within(table, base, start, end))
         panic("pt_unmap: shared table at va %p maps pages outside the range", (void *)base);
       *pt_dir_entry(pt, va, 0) = 0;
       leaf_table_release(table);
-      va = base + LEAF_SPAN - PGSIZE;
+      va = base + LEAF_TABLE_SPAN - PGSIZE;
       continue;
     }
-    if (free_pages)
+    if (free_pages) {
+      fault_ahead_dropped(*pte);
       page_free((void *)PTE2PA(*pte));
+    }
     *pte = 0;
   }
 }
@@ -345,7 +348,7 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
    * it must become ours before it changes. That takes a page, so do it
    * first, and give up (-1 from sbrk) with nothing changed if there is none.
    */
-  if (from % LEAF_SPAN != 0 && pt_walk(pt, from, 0) != 0 && pt_walk(pt, from, 1) == 0)
+  if (from % LEAF_TABLE_SPAN != 0 && pt_walk(pt, from, 0) != 0 && pt_walk(pt, from, 1) == 0)
     return oldsz;
   pt_unmap(pt, from, (to - from) / PGSIZE, 1);
   pt_prune(pt, PT_LEVELS - 1, 0, from, to);
@@ -375,8 +378,9 @@ uvm_free(pagetable_t pt, uint64 sz)
 static int
 fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 {
+  fault_ahead_dropped(*parent_pte);
   if (*parent_pte & PTE_W)
-    *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
+    *parent_pte = (*parent_pte & ~(PTE_W | PTE_AHEAD)) | PTE_COW;
   uint64 pa = PTE2PA(*parent_pte);
   if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0)
     return -1;
@@ -415,12 +419,14 @@ static void
 leaf_table_protect(pagetable_t table)
 {
   for (int i = 0; i <= PXMASK; i++)
-    if ((table[i] & PTE_V) && (table[i] & PTE_W))
-      table[i] = (table[i] & ~PTE_W) | PTE_COW;
+    if ((table[i] & PTE_V) && (table[i] & PTE_W)) {
+      fault_ahead_dropped(table[i]);
+      table[i] = (table[i] & ~(PTE_W | PTE_AHEAD)) | PTE_COW;
+    }
 }
 
 /*
- * Share the leaf tables below `end` (a multiple of LEAF_SPAN) with the child:
+ * Share the leaf tables below `end` (a multiple of LEAF_TABLE_SPAN) with the child:
  * its level-1 entries point at the parent's tables, each of which gains an
  * owner. The first fork of a table write-protects its entries and marks the
  * parent's entry PTE_TABLE_PROTECTED; later forks just take a reference,
@@ -430,10 +436,10 @@ leaf_table_protect(pagetable_t table)
 static int
 fork_share_tables(pagetable_t parent, pagetable_t child, uint64 end)
 {
-  for (uint64 va = 0; va < end; va += LEAF_SPAN) {
+  for (uint64 va = 0; va < end; va += LEAF_TABLE_SPAN) {
     pte_t *from = pt_dir_entry(parent, va, 0);
     if (from == 0) {
-      va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1 - LEAF_SPAN;   /* no level-1 table: skip 1 GiB */
+      va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1 - LEAF_TABLE_SPAN;   /* no level-1 table: skip 1 GiB */
       continue;
     }
     if ((*from & PTE_V) == 0)
@@ -463,7 +469,7 @@ uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
    * trampoline, which each address space maps for itself, so the user pages
    * it could hold (a heap grown that far) are shared one by one below.
    */
-  va = MIN((sz + LEAF_SPAN - 1) & ~(LEAF_SPAN - 1), TRAPFRAME & ~(LEAF_SPAN - 1));
+  va = MIN((sz + LEAF_TABLE_SPAN - 1) & ~(LEAF_TABLE_SPAN - 1), TRAPFRAME & ~(LEAF_TABLE_SPAN - 1));
   if (fork_share_tables(parent, child, va) != 0)
     goto fail;
 #endif

@@ -125,6 +125,8 @@ proc_free(struct proc *p)
   p->killed = 0;
   p->xstate = 0;
   memset(&p->vm, 0, sizeof(p->vm));
+  p->ahead_next = 0;
+  p->ahead_window = 0;
   p->state = UNUSED;
 }
 

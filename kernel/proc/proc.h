@@ -42,6 +42,7 @@ struct proc_vmcount {
   uint64 cow_reuses;
   uint64 zero_fills;   /* lazy pages mapped to the zero page on a first read */
   uint64 page_fills;   /* lazy or zero-page pages given a fresh page on a first write */
+  uint64 cow_ahead;    /* copy-on-write pages resolved ahead of a write (write-ahead) */
 };
 
 struct proc {
@@ -68,6 +69,8 @@ struct proc {
   struct inode *cwd;           /* current directory */
   char name[16];               /* for ^P and console messages */
   struct proc_vmcount vm;      /* updated only by the process itself */
+  uint64 ahead_next;           /* write-ahead: the page a sequential writer faults on next */
+  int ahead_window;            /* write-ahead: pages the last write fault resolved */
 };
 
 /* The hart we run on; callers keep interrupts off while using the result. */

@@ -112,6 +112,8 @@ sys_vmstat(void)
   st.cow_reuses = counts.cow_reuses;
   st.zero_fills = counts.zero_fills;
   st.page_fills = counts.page_fills;
+  st.cow_ahead = counts.cow_ahead;
+  st.cow_ahead_unused = fault_ahead_unused();
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 

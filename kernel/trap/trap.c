@@ -163,6 +163,8 @@ handle_page_fault(struct proc *p, uint64 scause)
                            : FAULT_EXEC;
   switch (fault_resolve(p->pagetable, csr_read(stval), access, 0)) {
   case FAULT_RESOLVED:
+    if (access == FAULT_WRITE)
+      fault_write_ahead(p, csr_read(stval));
     break;
   case FAULT_NO_MEMORY:
     kill_for_fault(p, scause, "out of memory in copy-on-write fault");
