@@ -589,6 +589,276 @@ shared_counter(void)
   release_pages(p, SHARED_PAGES);
 }
 
+/* ================= tests: lazy pages and fork ================= */
+
+/* n pages of lazy heap: sbrklazy() must move the break and allocate nothing. */
+static char *
+grab_lazy_pages(int n)
+{
+  uint64 old = (uint64)sbrk(0);
+  if (sbrk(PGROUNDUP(old) - old) == SBRK_ERROR)
+    FAIL("sbrk() to align the break failed");
+  freepages();                 /* from here our stack page is our own: vmstat() wrote to it */
+  int before = freepages();
+  char *p = sbrklazy(n * PGSIZE);
+  int after = freepages();
+  if (p == SBRK_ERROR)
+    FAIL("sbrklazy(%d pages) failed; %d pages were free", n, before);
+  if (after != before)
+    FAIL("sbrklazy(%d pages) took %d free pages, want 0: lazy growth allocates nothing",
+         n, before - after);
+  return p;
+}
+
+/* The first word of each of the n pages at p is 0 (reading a lazy page maps the zero page). */
+static void
+expect_zero_pages(const char *p, int npages, const char *who)
+{
+  for (int i = 0; i < npages; i++) {
+    uint64 seen = *(const volatile uint64 *)(p + (uint64)i * PGSIZE);
+    if (seen != 0)
+      FAIL("%s: page %d starts with %p, want 0", who, i, (void *)seen);
+  }
+}
+
+#define ZERO_FORK_PAGES 16
+#define ZERO_TAG        0x2e50000000000000UL
+
+static char *zero_pages;
+
+/* In the child: each write to a shared zero-mapped page fills a fresh page: no copy. */
+static void
+write_zero_pages(void)
+{
+  struct vmstat before, after;
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  int free_before = freepages();
+  tag_pages(zero_pages, ZERO_FORK_PAGES, ZERO_TAG);
+  int used = free_before - freepages();
+  my_counters(&after);
+  if (used != ZERO_FORK_PAGES)
+    FAIL("child's writes to %d zero-mapped pages took %d free pages, want %d",
+         ZERO_FORK_PAGES, used, ZERO_FORK_PAGES);
+  expect_delta("child's page_fills", before.page_fills, after.page_fills, ZERO_FORK_PAGES);
+  expect_delta("child's zero_fills", before.zero_fills, after.zero_fills, 0);
+  expect_delta("child's cow_faults", before.cow_faults, after.cow_faults, ZERO_FORK_PAGES);
+  expect_delta("child's cow_copies", before.cow_copies, after.cow_copies, 0);
+  for (int i = 0; i < ZERO_FORK_PAGES; i++) {
+    expect_page_tag(zero_pages, i, ZERO_TAG, "child after writing");
+    uint64 last = *(uint64 *)(zero_pages + (uint64)i * PGSIZE + PGSIZE - sizeof(uint64));
+    if (last != 0)
+      FAIL("child: the last word of filled page %d is %p, want 0", i, (void *)last);
+  }
+}
+
+/*
+ * Lazy pages read before fork are zero-mapped in both processes. The child's
+ * writes give it fresh zeroed pages; the parent still reads zeros and its
+ * counters do not move.
+ */
+static void
+zero_page_fork(void)
+{
+  struct vmstat before, after;
+  int gate[2];
+  zero_pages = grab_lazy_pages(ZERO_FORK_PAGES);
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  expect_zero_pages(zero_pages, ZERO_FORK_PAGES, "parent's first read");
+  my_counters(&after);
+  expect_delta("zero_fills", before.zero_fills, after.zero_fills, ZERO_FORK_PAGES);
+  expect_delta("page_fills", before.page_fills, after.page_fills, 0);
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, write_zero_pages);
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child writing zero-mapped pages");
+  my_counters(&before);
+  expect_zero_pages(zero_pages, ZERO_FORK_PAGES, "parent after the child wrote");
+  for (int i = 0; i < ZERO_FORK_PAGES; i += ZERO_FORK_PAGES - 1)
+    for (int w = 0; w < WORDS_PER_PAGE; w++)
+      if (((uint64 *)(zero_pages + (uint64)i * PGSIZE))[w] != 0)
+        FAIL("parent after the child wrote: page %d word %d is not 0", i, w);
+  my_counters(&after);
+  expect_delta("parent's zero_fills", before.zero_fills, after.zero_fills, 0);
+  expect_delta("parent's page_fills", before.page_fills, after.page_fills, 0);
+  release_pages(zero_pages, ZERO_FORK_PAGES);
+}
+
+#define UNTOUCHED_PAGES (64 * 1024 * 1024 / PGSIZE)   /* 64 MiB: half of RAM */
+
+static char *untouched;
+
+/* In the child: the lazy heap works, and only what is touched gets mapped. */
+static void
+use_untouched_pages(void)
+{
+  struct vmstat before, after;
+  memset(&before, 0, sizeof(before));
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  expect_zero_pages(untouched, 1, "child reading page 0");
+  expect_zero_pages(untouched + (uint64)(UNTOUCHED_PAGES - 1) * PGSIZE, 1, "child reading the last page");
+  tag_pages(untouched + (uint64)(UNTOUCHED_PAGES / 2) * PGSIZE, 1, 7);
+  expect_page_tag(untouched + (uint64)(UNTOUCHED_PAGES / 2) * PGSIZE, 0, 7, "child after writing the middle page");
+  my_counters(&after);
+  expect_delta("child's zero_fills", before.zero_fills, after.zero_fills, 2);
+  expect_delta("child's page_fills", before.page_fills, after.page_fills, 1);
+}
+
+/* fork() of a process with a big untouched lazy heap maps none of it, in either process. */
+static void
+lazy_fork_maps_nothing(void)
+{
+  struct vmstat start, parent, child;
+  int gate[2];
+  memset(&start, 0, sizeof(start));
+  memset(&parent, 0, sizeof(parent));
+  memset(&child, 0, sizeof(child));
+  make_pipe(gate);
+  my_counters(&start);
+  untouched = grab_lazy_pages(UNTOUCHED_PAGES);
+  int before = freepages();
+  int pid = fork_waiting_child(gate, use_untouched_pages);
+  int after = freepages();
+  if (vmstat(pid, &child) < 0)
+    FAIL("vmstat(child %d) failed", pid);
+  my_counters(&parent);
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child using the lazy heap");
+  if (before - after >= NOCOPY_MAX_PAGES)
+    FAIL("fork() of a process with %d untouched lazy pages used %d pages, want fewer than %d",
+         UNTOUCHED_PAGES, before - after, NOCOPY_MAX_PAGES);
+  if (parent.resident_pages != start.resident_pages || child.resident_pages != start.resident_pages)
+    FAIL("resident pages: %d before sbrklazy, parent %d and child %d after fork, want all equal",
+         (int)start.resident_pages, (int)parent.resident_pages, (int)child.resident_pages);
+  expect_zero_pages(untouched, 1, "parent after the child used the lazy heap");
+  expect_zero_pages(untouched + (uint64)(UNTOUCHED_PAGES / 2) * PGSIZE, 1, "parent, middle page");
+  release_pages(untouched, UNTOUCHED_PAGES);
+}
+
+#define MAX_MAP_RUNS 64
+#define MAP_PAGES    4
+
+static struct vmmap_run map_runs[MAX_MAP_RUNS];
+
+static const char *
+map_state_name(uint32 state)
+{
+  switch (state) {
+  case VMMAP_GUARD:   return "guard";
+  case VMMAP_TEXT:    return "text";
+  case VMMAP_PRIVATE: return "private";
+  case VMMAP_SHARED:  return "shared";
+  case VMMAP_ZERO:    return "zero";
+  case VMMAP_LAZY:    return "lazy";
+  default:            return "unknown";
+  }
+}
+
+/*
+ * pid's page at va is in state with owners owners; for the zero page, whose
+ * count depends on every process, at least 2 (one of them the kernel's).
+ */
+static void
+expect_page_state(int pid, const char *p, int page, uint32 state, uint32 owners, const char *who)
+{
+  uint64 va = (uint64)p + (uint64)page * PGSIZE;
+  int n = vmmap(pid, map_runs, MAX_MAP_RUNS);
+  if (n < 1 || n > MAX_MAP_RUNS)
+    FAIL("%s: vmmap(%d) = %d, want between 1 and %d runs", who, pid, n, MAX_MAP_RUNS);
+  for (int i = 0; i < n; i++) {
+    struct vmmap_run *r = &map_runs[i];
+    if (va < r->start || va >= r->start + r->npages * PGSIZE)
+      continue;
+    int zero = state == VMMAP_ZERO;
+    int owners_ok = zero ? r->owners >= 2 : r->owners == owners;
+    if (r->state != state || !owners_ok)
+      FAIL("%s: page %d is %s with %d owners in pid %d's map, want %s with %s%d", who, page,
+           map_state_name(r->state), (int)r->owners, pid, map_state_name(state),
+           zero ? "at least " : "", zero ? 2 : (int)owners);
+    return;
+  }
+  FAIL("%s: no run of pid %d's map holds page %d (%p)", who, pid, page, (void *)va);
+}
+
+static void
+wait_ready(int fd)
+{
+  char c;
+  if (read(fd, &c, 1) != 1)
+    FAIL("the child did not report ready");
+}
+
+/*
+ * vmmap shows fork's sharing from both sides: written pages SHARED by two
+ * page tables, a read lazy page on the zero page, an untouched one LAZY in
+ * both. A page the child then writes is PRIVATE in each process: the child
+ * has its copy, the parent is the original's only owner.
+ */
+static void
+vmmap_fork_sharing(void)
+{
+  int ready[2], gate[2];
+  char *p = grab_pages(MAP_PAGES);
+  tag_pages(p, MAP_PAGES, 6);
+  char *lazy = grab_lazy_pages(2);
+  expect_zero_pages(lazy, 1, "parent reading lazy page 0");
+  int me = getpid();
+  for (int i = 0; i < MAP_PAGES; i++)
+    expect_page_state(me, p, i, VMMAP_PRIVATE, 1, "parent before fork");
+  expect_page_state(me, lazy, 0, VMMAP_ZERO, 0, "parent before fork");
+  expect_page_state(me, lazy, 1, VMMAP_LAZY, 0, "parent before fork");
+  make_pipe(ready);
+  make_pipe(gate);
+  int pid = fork_checked();
+  if (pid == 0) {
+    char c = 'r';
+    close(ready[0]);
+    close(gate[1]);
+    write(ready[1], &c, 1);
+    read(gate[0], &c, 1);
+    p[PGSIZE] = c;                /* shared page 1: copied */
+    lazy[0] = c;                  /* zero-mapped page: filled */
+    write(ready[1], &c, 1);
+    read(gate[0], &c, 1);         /* end of file: the parent is done looking */
+    exit(0);
+  }
+  close(ready[1]);
+  close(gate[0]);
+  wait_ready(ready[0]);
+  for (int i = 0; i < MAP_PAGES; i++) {
+    expect_page_state(me, p, i, VMMAP_SHARED, 2, "parent after fork");
+    expect_page_state(pid, p, i, VMMAP_SHARED, 2, "child after fork");
+  }
+  expect_page_state(me, lazy, 0, VMMAP_ZERO, 0, "parent after fork");
+  expect_page_state(pid, lazy, 0, VMMAP_ZERO, 0, "child after fork");
+  expect_page_state(me, lazy, 1, VMMAP_LAZY, 0, "parent after fork");
+  expect_page_state(pid, lazy, 1, VMMAP_LAZY, 0, "child after fork");
+  char go = 'w';
+  if (write(gate[1], &go, 1) != 1)
+    FAIL("could not tell the child to write");
+  wait_ready(ready[0]);
+  expect_page_state(pid, p, 1, VMMAP_PRIVATE, 1, "child after writing page 1");
+  expect_page_state(me, p, 1, VMMAP_PRIVATE, 1, "parent after the child copied page 1");
+  for (int i = 0; i < MAP_PAGES; i += 2) {
+    expect_page_state(me, p, i, VMMAP_SHARED, 2, "parent, page the child did not write");
+    expect_page_state(pid, p, i, VMMAP_SHARED, 2, "child, page it did not write");
+  }
+  expect_page_state(pid, lazy, 0, VMMAP_PRIVATE, 1, "child after writing its zero-mapped page");
+  expect_page_state(me, lazy, 0, VMMAP_ZERO, 0, "parent after the child wrote its zero-mapped page");
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child");
+  for (int i = 0; i < MAP_PAGES; i++)
+    expect_page_state(me, p, i, VMMAP_PRIVATE, 1, "parent once the child is gone");
+  expect_page_tag(p, 1, 6, "parent after the child wrote its copy");
+  close(ready[0]);
+  release_pages(lazy, 2);
+  release_pages(p, MAP_PAGES);
+}
+
 /* ================= the runner ================= */
 
 struct test {
@@ -608,6 +878,9 @@ static const struct test tests[] = {
   { "text_readonly_in_child", text_readonly_in_child },
   { "fork_copies_nothing", fork_copies_nothing },
   { "shared_counter", shared_counter },
+  { "zero_page_fork", zero_page_fork },
+  { "lazy_fork_maps_nothing", lazy_fork_maps_nothing },
+  { "vmmap_fork_sharing", vmmap_fork_sharing },
 };
 
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))

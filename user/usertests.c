@@ -244,19 +244,29 @@ struct fatal {
   int arg_is_va;          /* the line also says "at va ARG" */
 };
 
+#define RISCV_RET 0x00008067U   /* jalr x0, 0(ra) */
+
+/* Call va as a function: data there must not run (a RISCV_RET would just come back). */
+static void
+run_data(uint64 va)
+{
+  void (*fn)(void) = (void (*)(void))va;
+  fn();
+}
+
 static const struct fatal LOAD = { load_from, "load page fault", 1 };
 static const struct fatal STORE = { store_to, "store page fault", 1 };
+static const struct fatal RUN_DATA = { run_data, "instruction page fault", 1 };
 
 /*
- * Run how->body(arg) in a child, which the kernel must kill. An exit status of
- * -1 alone could be the child's own exit(-1), so we also print the kill we
- * expect; the test harness (tests/test_usertests.py) finds the kernel's
- * console line for the same pid, cause and address, or fails.
+ * Reap pid, a child that ran how->body(arg), which the kernel must have
+ * killed. An exit status of -1 alone could be the child's own exit(-1), so we
+ * also print the kill we expect; the test harness (tests/test_usertests.py)
+ * finds the kernel's console line for the same pid, cause and address, or fails.
  */
 static void
-expect_killed(const struct fatal *how, uint64 arg, const char *what)
+confirm_killed(int pid, const struct fatal *how, uint64 arg, const char *what)
 {
-  int pid = spawn(how->body, arg);
   int status = reap(pid);
   if (status != KILLED)
     FAIL("%s: child's exit status %d, want -1 (killed by the kernel)", what, status);
@@ -264,6 +274,13 @@ expect_killed(const struct fatal *how, uint64 arg, const char *what)
     printf("expect kill: pid %d: %s at va %p\n", pid, how->cause, (void *)arg);
   else
     printf("expect kill: pid %d: %s\n", pid, how->cause);
+}
+
+/* Run how->body(arg) in a child, which the kernel must kill (see confirm_killed). */
+static void
+expect_killed(const struct fatal *how, uint64 arg, const char *what)
+{
+  confirm_killed(spawn(how->body, arg), how, arg, what);
 }
 
 /*
@@ -1368,6 +1385,923 @@ sbrklazy_syscalls(void)
   sbrk(-2 * PGSIZE);
 }
 
+/* ================= tests: demand paging (lazy sbrk) ================= */
+
+#define GIB              (1 << 30)
+#define PTES_PER_TABLE   ((int)(PGSIZE / sizeof(uint64)))   /* a leaf table maps 2 MiB */
+
+/*
+ * Page-table pages that mapping n consecutive pages may add: a leaf table
+ * per PTES_PER_TABLE pages, plus one each where the range starts and ends
+ * partway into a table, plus a middle-level table where it crosses a 1 GiB
+ * boundary (n is at most 1 GiB here). The top-level table always exists.
+ */
+static int
+table_pages_for(int npages)
+{
+  return npages / PTES_PER_TABLE + 2 + 1;
+}
+
+/*
+ * n pages of lazy heap, starting at a page boundary. sbrklazy() must move the
+ * break and nothing else, so not one free page may go: a kernel that serves
+ * lazy growth eagerly fails every lazy test here, naming what is missing.
+ */
+static char *
+lazy_pages(int n)
+{
+  uint64 old = current_break();
+  uint64 want = PGROUNDUP(old);
+  if (sbrk(want - old) == SBRK_ERROR)
+    FAIL("sbrk() to align the break failed");
+  freepages();                 /* from here our stack page is our own: vmstat() wrote to it */
+  int before = freepages();
+  char *p = sbrklazy(n * PGSIZE);
+  int after = freepages();
+  if ((uint64)p != want)
+    FAIL("sbrklazy(%d pages) = %p, want the old break %p", n, p, (void *)want);
+  if (after != before)
+    FAIL("sbrklazy(%d pages) took %d free pages, want 0: lazy growth allocates nothing",
+         n, before - after);
+  return p;
+}
+
+static struct vmstat
+my_vmstat(void)
+{
+  struct vmstat st;
+  if (vmstat(getpid(), &st) < 0)
+    FAIL("vmstat(getpid()) failed, want our counters");
+  return st;
+}
+
+static void
+expect_growth(const char *counter, uint64 before, uint64 after, int want, const char *when)
+{
+  if ((long)(after - before) != want)
+    FAIL("%s: %s grew by %d, want %d", when, counter, (int)(after - before), want);
+}
+
+/*
+ * Our fill counters moved by zero_fills and page_fills since *snap, and the
+ * copy-on-write counters by cow_faults faults and no copies; *snap becomes
+ * the new reading. Tests that use it call claim_image_pages() first, so that
+ * their own stack and data cause no copy-on-write faults of their own.
+ */
+static void
+expect_fills(struct vmstat *snap, int zero_fills, int page_fills, int cow_faults, const char *when)
+{
+  struct vmstat now = my_vmstat();
+  expect_growth("zero_fills", snap->zero_fills, now.zero_fills, zero_fills, when);
+  expect_growth("page_fills", snap->page_fills, now.page_fills, page_fills, when);
+  expect_growth("cow_faults", snap->cow_faults, now.cow_faults, cow_faults, when);
+  expect_growth("cow_copies", snap->cow_copies, now.cow_copies, 0, when);
+  *snap = now;
+}
+
+/* Offset of the first byte of p[0..n) that is not zero, or -1. */
+static int
+first_nonzero(const char *p, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (p[i] != 0)
+      return i;
+  return -1;
+}
+
+static void
+expect_zeros(const char *p, int n, const char *what)
+{
+  int at = first_nonzero(p, n);
+  if (at >= 0)
+    FAIL("%s: byte %d (at %p) is 0x%x, want 0", what, at, p + at, (uchar)p[at]);
+}
+
+#define HUGE_LAZY_PAGES  (GIB / PGSIZE)      /* 1 GiB: eight times the machine's RAM */
+#define HUGE_TOUCHES     4096                /* pages of it we write, spread evenly */
+#define HUGE_STRIDE      (HUGE_LAZY_PAGES / HUGE_TOUCHES)
+#define HUGE_TAG         0x1a2e000000000000UL
+
+/* The word that touch k of the huge heap at p writes: its page, at an offset that varies. */
+static volatile uint64 *
+huge_word(char *p, int k)
+{
+  uint64 page = (uint64)k * HUGE_STRIDE;
+  return (volatile uint64 *)(p + page * PGSIZE + (k % PTES_PER_TABLE) * sizeof(uint64));
+}
+
+/* A heap eight times the size of RAM works as long as what is touched fits. */
+static void
+lazy_heap_over_ram(void)
+{
+  claim_image_pages();
+  char *p = lazy_pages(HUGE_LAZY_PAGES);
+  int free_start = freepages();
+  for (int k = 0; k < HUGE_TOUCHES; k++)
+    *huge_word(p, k) = HUGE_TAG + k;
+  p[GIB - 1] = 0x5c;
+  int data = HUGE_TOUCHES + 1;
+  int used = free_start - freepages();
+  if (used < data || used > data + table_pages_for(HUGE_LAZY_PAGES))
+    FAIL("writing %d pages of a 1 GiB lazy heap took %d free pages, want %d data pages "
+         "plus at most %d page-table pages", data, used, data, table_pages_for(HUGE_LAZY_PAGES));
+  for (int k = 0; k < HUGE_TOUCHES; k++) {
+    uint64 seen = *huge_word(p, k);
+    if (seen != HUGE_TAG + k)
+      FAIL("page %d of the 1 GiB lazy heap holds %p, want %p", k * HUGE_STRIDE,
+           (void *)seen, (void *)(HUGE_TAG + k));
+    char *between = p + ((uint64)k * HUGE_STRIDE + HUGE_STRIDE / 2) * PGSIZE;
+    if (*(volatile char *)between != 0)
+      FAIL("untouched page %d of the 1 GiB lazy heap reads 0x%x, want 0",
+           k * HUGE_STRIDE + HUGE_STRIDE / 2, (uchar)*between);
+  }
+  if (p[GIB - 1] != 0x5c)
+    FAIL("the last byte of the 1 GiB lazy heap is 0x%x, want 0x5c", (uchar)p[GIB - 1]);
+  /* sbrk(-n) gives back every page the heap took: its data pages and its page tables */
+  expect_sbrk(-GIB, p + GIB, "giving the 1 GiB lazy heap back");
+  expect_sbrk(0, p, "the break after giving the 1 GiB lazy heap back");
+  int free_end = freepages();
+  if (free_end != free_start)
+    FAIL("%d free pages after giving the 1 GiB lazy heap back, want %d as before it was touched "
+         "(%d data pages and %d page-table pages were taken)", free_end, free_start, data, used - data);
+}
+
+#define ZERO_READ_PAGES  (32 * PAGES_PER_MIB)   /* 32 MiB: a quarter of RAM */
+#define ZERO_CHECK_EVERY 64                     /* pages between whole-page checks */
+
+/* Reading lazy pages maps the one zero page: page tables are all it may cost. */
+static void
+lazy_read_maps_zero_page(void)
+{
+  claim_image_pages();
+  char *p = lazy_pages(ZERO_READ_PAGES);
+  struct vmstat system_before, system_after;
+  if (vmstat(0, &system_before) < 0)
+    FAIL("vmstat(0) failed");
+  struct vmstat mine = my_vmstat();
+  int free_before = freepages();
+  for (int i = 0; i < ZERO_READ_PAGES; i++) {
+    int off = (i % PTES_PER_TABLE) * sizeof(uint64);
+    uint64 seen = *(volatile uint64 *)(p + (uint64)i * PGSIZE + off);
+    if (seen != 0)
+      FAIL("lazy page %d read %p at offset %d, want 0", i, (void *)seen, off);
+  }
+  int used = free_before - freepages();
+  if (used > table_pages_for(ZERO_READ_PAGES))
+    FAIL("reading a word of each of %d lazy pages took %d free pages, want at most %d "
+         "(page tables only: every page maps the same zero page)",
+         ZERO_READ_PAGES, used, table_pages_for(ZERO_READ_PAGES));
+  for (int i = 0; i < ZERO_READ_PAGES; i += ZERO_CHECK_EVERY)
+    expect_zeros(p + (uint64)i * PGSIZE, PGSIZE, "a zero-mapped lazy page");
+  expect_zeros(p + (uint64)(ZERO_READ_PAGES - 1) * PGSIZE, PGSIZE, "the last zero-mapped lazy page");
+  expect_fills(&mine, ZERO_READ_PAGES, 0, 0, "after reading every lazy page");
+  if (vmstat(0, &system_after) < 0)
+    FAIL("vmstat(0) failed");
+  if (system_after.zero_fills - system_before.zero_fills < ZERO_READ_PAGES)
+    FAIL("system-wide zero_fills grew by %d, want at least our %d",
+         (int)(system_after.zero_fills - system_before.zero_fills), ZERO_READ_PAGES);
+  expect_sbrk(-ZERO_READ_PAGES * PGSIZE, p + (uint64)ZERO_READ_PAGES * PGSIZE,
+              "giving back the zero-mapped pages");
+}
+
+#define WAR_OFFSET 100
+#define WAR_BYTE   0x5a
+
+/* A read maps the zero page; the write after it gets a fresh page, and only then. */
+static void
+lazy_write_after_read(void)
+{
+  claim_image_pages();
+  char *p = lazy_pages(4);
+  char *page = p + PGSIZE;
+  struct vmstat st = my_vmstat();
+  if (page[WAR_OFFSET] != 0)
+    FAIL("first read of a lazy page gave 0x%x, want 0", (uchar)page[WAR_OFFSET]);
+  expect_fills(&st, 1, 0, 0, "after reading lazy page 1");
+  int free_before = freepages();
+  page[WAR_OFFSET] = WAR_BYTE;
+  expect_eq(free_before - freepages(), 1, "free pages taken by the first write to a zero-mapped page");
+  /* a write to the zero page is a copy-on-write fault, but filled with zeros, not copied */
+  expect_fills(&st, 0, 1, 1, "after writing the zero-mapped page");
+  if (page[WAR_OFFSET] != WAR_BYTE)
+    FAIL("written byte reads 0x%x, want 0x%x", (uchar)page[WAR_OFFSET], WAR_BYTE);
+  expect_zeros(page, WAR_OFFSET, "the written page before the byte");
+  expect_zeros(page + WAR_OFFSET + 1, PGSIZE - WAR_OFFSET - 1, "the written page after the byte");
+  expect_zeros(p, PGSIZE, "lazy page 0, next to the written one");
+  expect_zeros(p + 2 * PGSIZE, PGSIZE, "lazy page 2, next to the written one");
+  expect_fills(&st, 2, 0, 0, "after reading the neighbours");
+  /* a first write with no read before it: a fresh page, no copy-on-write fault */
+  free_before = freepages();
+  p[3 * PGSIZE + WAR_OFFSET] = WAR_BYTE;
+  expect_eq(free_before - freepages(), 1, "free pages taken by the first write to an untouched lazy page");
+  expect_fills(&st, 0, 1, 0, "after writing untouched lazy page 3");
+  expect_zeros(p + 3 * PGSIZE, WAR_OFFSET, "the page filled by a write, before the byte");
+  if (page[WAR_OFFSET] != WAR_BYTE)
+    FAIL("page 1's byte reads 0x%x after more faults, want 0x%x", (uchar)page[WAR_OFFSET], WAR_BYTE);
+  expect_sbrk(-4 * PGSIZE, p + 4 * PGSIZE, "giving the lazy pages back");
+}
+
+#define LAZY_IO_BYTES (2 * PGSIZE)    /* from the middle of one page to the middle of the third */
+
+/* read() into untouched lazy pages fills them; write() from untouched ones sends zeros. */
+static void
+lazy_file_buffers(void)
+{
+  claim_image_pages();
+  fill_pattern(buf, LAZY_IO_BYTES, 11);
+  make_file("ut_lzf", buf, LAZY_IO_BYTES);
+  char *p = lazy_pages(8);
+  char *dst = p + PGSIZE / 2;
+  struct vmstat st = my_vmstat();
+  int fd = open_checked("ut_lzf", O_RDONLY);
+  expect_eq(read(fd, dst, LAZY_IO_BYTES), LAZY_IO_BYTES, "read() of a file into 3 untouched lazy pages");
+  close(fd);
+  expect_fills(&st, 0, 3, 0, "after read() into 3 untouched lazy pages");
+  expect_pattern(dst, LAZY_IO_BYTES, 11, "file data read into lazy pages");
+  expect_zeros(p, PGSIZE / 2, "the filled page before the data");
+  expect_zeros(dst + LAZY_IO_BYTES, PGSIZE / 2, "the filled page after the data");
+  expect_fills(&st, 0, 0, 0, "after reading the filled pages back");
+
+  char *src = p + 4 * PGSIZE + PGSIZE / 2;
+  fd = open_checked("ut_lzf", O_WRONLY | O_TRUNC);
+  expect_eq(write(fd, src, LAZY_IO_BYTES), LAZY_IO_BYTES, "write() to a file from 3 untouched lazy pages");
+  close(fd);
+  expect_fills(&st, 3, 0, 0, "after write() from 3 untouched lazy pages");
+  memset(buf, 0x77, LAZY_IO_BYTES);
+  fd = open_checked("ut_lzf", O_RDONLY);
+  read_checked(fd, buf, LAZY_IO_BYTES);
+  expect_eq(read(fd, buf2, 1), 0, "read() past the data written from lazy pages");
+  close(fd);
+  expect_zeros(buf, LAZY_IO_BYTES, "file written from untouched lazy pages");
+  remove_path("ut_lzf");
+}
+
+#define LAZY_PIPE_BYTES 200   /* fits a pipe's buffer, so no write blocks */
+
+/* A pipe's write() and read() fill lazy pages like any other copy between kernel and user. */
+static void
+lazy_pipe_buffers(void)
+{
+  int fds[2];
+  claim_image_pages();
+  make_pipe(fds);
+  char *p = lazy_pages(4);
+  struct vmstat st = my_vmstat();
+  write_checked(fds[1], p + 10, LAZY_PIPE_BYTES);
+  expect_fills(&st, 1, 0, 0, "after write() to a pipe from an untouched lazy page");
+  memset(buf, 0x33, LAZY_PIPE_BYTES);
+  read_checked(fds[0], buf, LAZY_PIPE_BYTES);
+  expect_zeros(buf, LAZY_PIPE_BYTES, "bytes sent through a pipe from an untouched lazy page");
+
+  fill_pattern(buf, LAZY_PIPE_BYTES, 21);
+  write_checked(fds[1], buf, LAZY_PIPE_BYTES);
+  char *dst = p + 2 * PGSIZE - LAZY_PIPE_BYTES / 2;
+  read_checked(fds[0], dst, LAZY_PIPE_BYTES);
+  expect_fills(&st, 0, 2, 0, "after read() from a pipe into two untouched lazy pages");
+  expect_pattern(dst, LAZY_PIPE_BYTES, 21, "bytes read from a pipe into lazy pages");
+  expect_zeros(p + PGSIZE, PGSIZE - LAZY_PIPE_BYTES / 2, "the filled page before the pipe's bytes");
+  /* a pipe write from the zero-mapped page again, and from page 3, untouched */
+  write_checked(fds[1], p + PGSIZE - 8, 16);
+  write_checked(fds[1], p + 3 * PGSIZE, 16);
+  expect_fills(&st, 1, 0, 0, "after write() from a zero-mapped page and an untouched one");
+  read_checked(fds[0], buf, 32);
+  expect_zeros(buf, 32, "bytes sent from zero-mapped and untouched lazy pages");
+  close(fds[0]);
+  close(fds[1]);
+}
+
+/* open() of paths held in lazy memory, one ending where an untouched page begins. */
+static void
+lazy_path_strings(void)
+{
+  static const char name[] = "ut_lzpath";
+  int len = sizeof(name) - 1;
+  char c = 0;
+  claim_image_pages();
+  make_file(name, "L", 1);
+  char *p = lazy_pages(3);
+  strcpy(p + 100, name);
+  int fd = open(p + 100, O_RDONLY);
+  expect_ok(fd, "open() of a path we wrote into a lazy page");
+  read_checked(fd, &c, 1);
+  close(fd);
+  if (c != 'L')
+    FAIL("file opened by a path in lazy memory holds 0x%x, want 'L'", (uchar)c);
+  /* the path's last byte ends page 0; the kernel finds its NUL in untouched page 1 */
+  struct vmstat st = my_vmstat();
+  char *path = p + PGSIZE - len;
+  memmove(path, name, len);
+  fd = open(path, O_RDONLY);
+  expect_ok(fd, "open() of a path whose NUL is the first byte of an untouched lazy page");
+  close(fd);
+  expect_fills(&st, 1, 0, 0, "after open() read the untouched page after the path");
+  /* created by a path across pages 1 (zero-mapped) and 2 (untouched), which we write */
+  static const char made[] = "ut_lzmade";
+  path = p + 2 * PGSIZE - 4;
+  strcpy(path, made);
+  remember_path(made);
+  fd = open(path, O_CREATE | O_WRONLY);
+  expect_ok(fd, "open(O_CREATE) of a path across two lazy pages");
+  close(fd);
+  remove_path(made);
+  remove_path(name);
+}
+
+/*
+ * exec() reads its path, argv array and strings from lazy memory in the
+ * forked child: argv's terminating 0 is the first word of a page nobody
+ * touched, and its last argument an empty string in another one.
+ */
+static void
+lazy_exec_args(void)
+{
+  char *p = lazy_pages(4);
+  char *path = p;
+  char *name = p + 16;
+  char *word = p + 32;
+  strcpy(path, "/echo");
+  strcpy(name, "echo");
+  strcpy(word, "lazy");
+  char **argv = (char **)(p + 2 * PGSIZE) - 3;
+  argv[0] = name;
+  argv[1] = word;
+  argv[2] = p + 3 * PGSIZE + 64;   /* untouched: reads as "" */
+  int len;
+  int status = run_captured(path, argv, buf, BUF_SIZE, &len);
+  expect_output("echo run with its path and argv in lazy memory", status, buf, len, "lazy \n");
+}
+
+static int shrink_bytes;   /* how much a SHRINK_* child gives back before touching */
+
+static void
+shrink_then_load(uint64 va)
+{
+  if (sbrk(-shrink_bytes) == SBRK_ERROR)
+    FAIL("child: sbrk(-%d) failed", shrink_bytes);
+  load_from(va);
+}
+
+static void
+shrink_then_store(uint64 va)
+{
+  if (sbrk(-shrink_bytes) == SBRK_ERROR)
+    FAIL("child: sbrk(-%d) failed", shrink_bytes);
+  store_to(va);
+}
+
+static const struct fatal SHRINK_LOAD = { shrink_then_load, "load page fault", 1 };
+static const struct fatal SHRINK_STORE = { shrink_then_store, "store page fault", 1 };
+
+#define SHRINK_PAGES 8
+#define SHRINK_TAG   0x6b
+
+/*
+ * A forked child gives back a lazy heap holding zero-mapped, written and
+ * untouched pages; then any access to the old range kills it. Its parent's
+ * heap is not affected.
+ */
+static void
+lazy_shrink_in_child_killed(void)
+{
+  char *p = lazy_pages(SHRINK_PAGES);
+  sink_byte = p[0];                       /* page 0 zero-mapped */
+  p[PGSIZE] = SHRINK_TAG;                 /* page 1 written; 2..7 untouched */
+  shrink_bytes = SHRINK_PAGES * PGSIZE;
+  expect_killed(&SHRINK_LOAD, (uint64)p, "load from a zero-mapped page the child gave back");
+  expect_killed(&SHRINK_STORE, (uint64)p, "store to a zero-mapped page the child gave back");
+  expect_killed(&SHRINK_LOAD, (uint64)p + PGSIZE, "load from a written page the child gave back");
+  expect_killed(&SHRINK_LOAD, (uint64)p + 4 * PGSIZE, "load from an untouched page the child gave back");
+  expect_killed(&SHRINK_STORE, (uint64)p + SHRINK_PAGES * PGSIZE - 1,
+                "store to the last untouched byte the child gave back");
+  if (p[0] != 0 || p[PGSIZE] != SHRINK_TAG || p[7 * PGSIZE] != 0)
+    FAIL("parent's heap after the children shrank theirs: 0x%x 0x%x 0x%x, want 0 0x%x 0",
+         (uchar)p[0], (uchar)p[PGSIZE], (uchar)p[7 * PGSIZE], SHRINK_TAG);
+}
+
+/* With a lazy heap below it, the break, the guard page and beyond stay out of bounds. */
+static void
+lazy_limits_hold(void)
+{
+  char *p = lazy_pages(4);
+  uint64 brk = (uint64)p + 4 * PGSIZE;
+  expect_killed(&LOAD, brk, "load from the break above a lazy heap");
+  expect_killed(&STORE, brk, "store to the break above a lazy heap");
+  expect_killed(&LOAD, brk + MIB, "load 1 MiB above a lazy heap's break");
+  expect_killed(&LOAD, guard_page(), "load from the guard page below a lazy heap");
+  expect_killed(&STORE, guard_page() + PGSIZE - 1, "store to the guard page below a lazy heap");
+  /* heap pages never run, whether untouched, zero-mapped or written */
+  expect_killed(&RUN_DATA, (uint64)p, "jump into an untouched lazy page");
+  sink_byte = p[PGSIZE];
+  expect_killed(&RUN_DATA, (uint64)p + PGSIZE, "jump into a zero-mapped lazy page");
+  *(uint *)(p + 2 * PGSIZE) = RISCV_RET;
+  expect_killed(&RUN_DATA, (uint64)p + 2 * PGSIZE, "jump into a written lazy page");
+  fill_pattern(buf, BAD_LEN, 0);
+  make_file("ut_lzlim", buf, BAD_LEN);
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    int fd = open_checked("ut_lzlim", O_RDONLY);
+    int r = read(fd, (void *)bad[i].va, BAD_LEN);
+    close(fd);
+    if (r != -1)
+      FAIL("read(file, %s %p) with a lazy heap = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+  n = bad_addresses(BAD_LOAD, bad);
+  for (int i = 0; i < n; i++) {
+    int fd = open_checked("ut_lzlim", O_WRONLY);
+    int r = write(fd, (void *)bad[i].va, BAD_LEN);
+    close(fd);
+    if (r != -1)
+      FAIL("write(file, %s %p) with a lazy heap = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+    r = open((const char *)bad[i].va, O_RDONLY);
+    if (r != -1)
+      FAIL("open(path = %s %p) with a lazy heap = %d, want -1", bad[i].label, (void *)bad[i].va, r);
+  }
+  /* a read running from the last lazy page over the break gets at most the lazy bytes */
+  int fd = open_checked("ut_lzlim", O_RDONLY);
+  int r = read(fd, (void *)(brk - BAD_LEN / 2), BAD_LEN);
+  close(fd);
+  expect_failed_or_short(r, BAD_LEN / 2, "read() into the last lazy bytes and over the break");
+  expect_alias_target_intact();
+  /* shrinking past the heap's start fails and leaves the break alone */
+  int to_start = brk - heap_start;
+  if (sbrklazy(-to_start - PGSIZE) != SBRK_ERROR)
+    FAIL("sbrklazy(%d) below the heap start succeeded, want SBRK_ERROR", -to_start - PGSIZE);
+  expect_sbrk(0, (char *)brk, "the break after a failed lazy shrink");
+  remove_path("ut_lzlim");
+}
+
+#define KIND_PAGES 4     /* pages of each kind */
+#define KIND_TAG   0x4b
+#define SHARED_TAG 0x53
+
+static char *kind_eager;   /* KIND_PAGES written before a fork: shared */
+static char *kind_lazy;    /* zero-mapped, then private, then untouched: KIND_PAGES each */
+
+/* Page i of each kind holds what the parent put there: fails naming who looked. */
+static void
+expect_kind_page(int i, uchar shared, uchar zero, uchar mine, uchar lazy, const char *who)
+{
+  char *zero_page = kind_lazy + i * PGSIZE;
+  char *mine_page = kind_lazy + (KIND_PAGES + i) * PGSIZE;
+  char *lazy_page = kind_lazy + (2 * KIND_PAGES + i) * PGSIZE;
+  if ((uchar)kind_eager[i * PGSIZE] != shared || (uchar)zero_page[0] != zero ||
+      (uchar)mine_page[0] != mine || (uchar)lazy_page[PGSIZE - 1] != lazy)
+    FAIL("%s: page %d of each kind reads shared 0x%x zero 0x%x private 0x%x lazy 0x%x, "
+         "want 0x%x 0x%x 0x%x 0x%x", who, i, (uchar)kind_eager[i * PGSIZE], (uchar)zero_page[0],
+         (uchar)mine_page[0], (uchar)lazy_page[PGSIZE - 1], shared, zero, mine, lazy);
+}
+
+static void
+expect_kind_original(int i, const char *who)
+{
+  expect_kind_page(i, SHARED_TAG, 0, KIND_TAG, 0, who);
+}
+
+#define KIND_WRITTEN 1
+
+/*
+ * Write page i of each kind, the lazy one with no read before: a copy of a
+ * shared page, a fill of a zero-mapped page, a copy of a page shared with
+ * the parent, a fill of an untouched lazy page.
+ */
+static void
+write_kind_page(int i, const char *who)
+{
+  kind_eager[i * PGSIZE] = KIND_WRITTEN;
+  kind_lazy[i * PGSIZE] = KIND_WRITTEN;
+  kind_lazy[(KIND_PAGES + i) * PGSIZE] = KIND_WRITTEN;
+  kind_lazy[(2 * KIND_PAGES + i) * PGSIZE + PGSIZE - 1] = KIND_WRITTEN;
+  expect_kind_page(i, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, who);
+}
+
+/* Forked by the child: page 1 it shares with the child as written, 2 is ours to write, 3 untouched. */
+static void
+every_kind_grandchild(uint64 unused)
+{
+  expect_kind_page(1, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, "grandchild, page 1");
+  write_kind_page(2, "grandchild after writing page 2");
+  expect_kind_original(3, "grandchild, page 3");
+  expect_kind_original(0, "grandchild, page 0");
+}
+
+static void
+every_kind_child(uint64 unused)
+{
+  write_kind_page(1, "child after writing page 1");
+  expect_kind_original(0, "child, page 0");
+  int pid = spawn(every_kind_grandchild, 0);
+  expect_eq(reap(pid), 0, "grandchild's exit status");
+  expect_kind_page(1, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, KIND_WRITTEN, "child after the grandchild ran");
+  expect_kind_original(2, "child after the grandchild wrote page 2");
+}
+
+/*
+ * fork and exit with pages of every kind present: shared with another
+ * process, zero-mapped, private and lazy. A child and a grandchild each write
+ * a page of each kind and read others; once they are gone every page is back
+ * on the free list and the parent's memory is as it was.
+ */
+static void
+lazy_fork_every_kind(void)
+{
+  int gate[2];
+  claim_image_pages();
+  kind_eager = heap_pages(KIND_PAGES);
+  memset(kind_eager, SHARED_TAG, KIND_PAGES * PGSIZE);
+  kind_lazy = lazy_pages(3 * KIND_PAGES);
+  for (int i = 0; i < KIND_PAGES; i++)
+    sink_byte = kind_lazy[i * PGSIZE];
+  make_pipe(gate);
+  int holder = fork_checked();          /* shares kind_eager and the zero-mapped pages */
+  if (holder == 0) {
+    char c;
+    close(gate[1]);
+    read(gate[0], &c, 1);
+    exit(0);
+  }
+  remember_victim(holder);
+  close(gate[0]);
+  memset(kind_lazy + KIND_PAGES * PGSIZE, KIND_TAG, KIND_PAGES * PGSIZE);
+  int before = freepages();
+  int pid = spawn(every_kind_child, 0);
+  expect_eq(reap(pid), 0, "child's exit status");
+  int after = freepages();
+  if (after != before)
+    FAIL("%d free pages once the child and grandchild were gone, want %d as before the fork",
+         after, before);
+  for (int i = 0; i < KIND_PAGES; i++)
+    expect_kind_original(i, "parent after its child and grandchild wrote");
+  close(gate[1]);
+  expect_eq(reap(holder), 0, "exit status of the process holding the shared pages");
+}
+
+#define OOM_ROUNDS      5
+#define OOM_AFTER_PAGES 16
+
+static int oom_gate[2];
+
+/*
+ * Child: make our image pages our own while memory lasts, wait for the
+ * parent's go, then write a byte to every page of a heap far larger than RAM.
+ * The kernel must kill us when a fill finds no free page.
+ */
+static void
+fill_lazy_until_killed(uint64 unused)
+{
+  char go = 0;
+  claim_image_pages();
+  close(oom_gate[1]);
+  if (read(oom_gate[0], &go, 1) != 1)
+    FAIL("child: no go from the parent");
+  char *p = sbrklazy(GIB);
+  if (p == SBRK_ERROR)
+    FAIL("child: sbrklazy(1 GiB) failed");
+  for (uint64 off = 0; off < GIB; off += PGSIZE)
+    p[off] = go;
+  FAIL("child: wrote a byte to every page of a 1 GiB lazy heap and was not killed");
+}
+
+static const struct fatal OOM_FILL = { fill_lazy_until_killed, "out of memory in page fill", 0 };
+
+/* Running out of memory in a fill kills only the filler, loses no page, and can happen again. */
+static void
+lazy_fill_oom_killed(void)
+{
+  claim_image_pages();
+  for (int round = 1; round <= OOM_ROUNDS; round++) {
+    int before = freepages();
+    make_pipe(oom_gate);
+    int pid = spawn(OOM_FILL.body, 0);
+    char go = 'g';                        /* this store makes our stack our own again */
+    close(oom_gate[0]);
+    write_checked(oom_gate[1], &go, 1);
+    close(oom_gate[1]);
+    confirm_killed(pid, &OOM_FILL, 0, "child writing every page of a 1 GiB lazy heap");
+    int after = freepages();
+    if (after != before)
+      FAIL("round %d: %d free pages after the child was killed, want %d as before", round, after, before);
+    char *q = sbrk(OOM_AFTER_PAGES * PGSIZE);
+    if (q == SBRK_ERROR)
+      FAIL("round %d: sbrk(%d pages) after the kill = SBRK_ERROR, want memory", round, OOM_AFTER_PAGES);
+    fill_pattern(q, OOM_AFTER_PAGES * PGSIZE, round);
+    expect_pattern(q, OOM_AFTER_PAGES * PGSIZE, round, "memory allocated after the kill");
+    expect_sbrk(-OOM_AFTER_PAGES * PGSIZE, q + OOM_AFTER_PAGES * PGSIZE, "giving it back");
+  }
+}
+
+#define MAX_GIB_STEPS 512    /* more than the 256 GiB below TRAPFRAME */
+#define TOP_BYTE      0x7e
+#define COST_ROUNDS   10     /* forks timed together */
+#define TIME_PER_MS   10000  /* r_time() units: QEMU virt's timer runs at 10 MHz */
+#define COST_SLACK_MS 1000   /* noise allowed on top of twice the baseline */
+
+/*
+ * Milliseconds that COST_ROUNDS rounds of fork, the child's exit and wait take,
+ * as we are now. Timed with the time CSR, which runs on while the kernel works
+ * with interrupts off (uptime()'s ticks may not).
+ */
+static int
+fork_exit_ms(void)
+{
+  uint64 start = r_time();
+  for (int i = 0; i < COST_ROUNDS; i++) {
+    int pid = fork_checked();
+    if (pid == 0)
+      exit(0);
+    expect_eq(reap(pid), 0, "exit status of a child that exits at once");
+  }
+  return (r_time() - start) / TIME_PER_MS;
+}
+
+/*
+ * Lazy growth reaches up to TRAPFRAME and no further. With the break there,
+ * the last page is ordinary heap and the trapframe is not. fork, exit and
+ * the shrink back cost what is mapped, not the 2^26 pages below the break:
+ * they must take about as long as with a small heap (a kernel that visits
+ * every page takes seconds per fork here).
+ */
+static void
+sbrklazy_up_to_trapframe(void)
+{
+  int fds[2];
+  char *first = lazy_pages(1);
+  uint64 start = (uint64)first;
+  int base_ms = fork_exit_ms();
+  int limit_ms = 2 * base_ms + COST_SLACK_MS;
+  for (int steps = 0; sbrklazy(GIB) != SBRK_ERROR; steps++)
+    if (steps == MAX_GIB_STEPS)
+      FAIL("sbrklazy(1 GiB) succeeded %d times: the break %p is past TRAPFRAME %p",
+           steps, sbrk(0), (void *)TRAPFRAME);
+  uint64 top = current_break();
+  if (top > TRAPFRAME || TRAPFRAME - top >= GIB)
+    FAIL("sbrklazy(1 GiB) failed with the break at %p, want it less than 1 GiB below TRAPFRAME %p",
+         (void *)top, (void *)TRAPFRAME);
+  int rest = TRAPFRAME - top;
+  char *r = sbrklazy(rest);
+  if (r != (char *)top)
+    FAIL("sbrklazy(%d) up to TRAPFRAME = %p, want the old break %p", rest, r, (void *)top);
+  expect_sbrk(0, (char *)TRAPFRAME, "the break after growing up to TRAPFRAME");
+  if (sbrklazy(1) != SBRK_ERROR || sbrklazy(PGSIZE) != SBRK_ERROR || sbrk(PGSIZE) != SBRK_ERROR)
+    FAIL("growth past TRAPFRAME succeeded, want SBRK_ERROR");
+  expect_sbrk(0, (char *)TRAPFRAME, "the break after failed growth past TRAPFRAME");
+
+  char *last = (char *)TRAPFRAME - PGSIZE;
+  last[PGSIZE - 1] = TOP_BYTE;
+  if (last[0] != 0 || last[PGSIZE - 1] != TOP_BYTE)
+    FAIL("the page below TRAPFRAME reads 0x%x ... 0x%x, want 0 ... 0x%x",
+         (uchar)last[0], (uchar)last[PGSIZE - 1], TOP_BYTE);
+  make_pipe(fds);
+  write_checked(fds[1], last + PGSIZE - 1, 1);
+  read_checked(fds[0], last, 1);
+  if (last[0] != TOP_BYTE)
+    FAIL("byte moved through a pipe within the page below TRAPFRAME is 0x%x, want 0x%x",
+         (uchar)last[0], TOP_BYTE);
+  expect_eq(write(fds[1], (void *)TRAPFRAME, 1), -1, "write() from TRAPFRAME with the break right below it");
+  close(fds[0]);
+  close(fds[1]);
+  expect_killed(&LOAD, TRAPFRAME, "load from TRAPFRAME with the break right below it");
+  int huge_ms = fork_exit_ms();
+  if (huge_ms > limit_ms)
+    FAIL("%d forks, exits and waits took %d ms with the break at TRAPFRAME, want at most %d ms "
+         "(%d ms with a small heap): their cost must follow what is mapped",
+         COST_ROUNDS, huge_ms, limit_ms, base_ms);
+  /* back down, a GiB at a time */
+  uint64 shrink_start = r_time();
+  for (uint64 brk = TRAPFRAME; brk > start; brk = current_break()) {
+    int n = brk - start > GIB ? GIB : brk - start;
+    expect_sbrk(-n, (char *)brk, "shrinking from TRAPFRAME back to the start");
+  }
+  int shrink_ms = (r_time() - shrink_start) / TIME_PER_MS;
+  if (shrink_ms > limit_ms)
+    FAIL("shrinking from TRAPFRAME took %d ms, want at most %d ms: its cost must follow what is mapped",
+         shrink_ms, limit_ms);
+}
+
+/* ================= tests: vmmap ================= */
+
+#define MAX_RUNS     64
+#define RUN_SENTINEL 0xab
+
+static struct vmmap_run runs[MAX_RUNS];
+
+static const char *
+run_state_name(uint32 state)
+{
+  switch (state) {
+  case VMMAP_GUARD:   return "guard";
+  case VMMAP_TEXT:    return "text";
+  case VMMAP_PRIVATE: return "private";
+  case VMMAP_SHARED:  return "shared";
+  case VMMAP_ZERO:    return "zero";
+  case VMMAP_LAZY:    return "lazy";
+  default:            return "unknown";
+  }
+}
+
+static uint64
+run_end(const struct vmmap_run *r)
+{
+  return r->start + r->npages * PGSIZE;
+}
+
+/* Our own map into runs[]; the number of runs. */
+static int
+own_map(void)
+{
+  int n = vmmap(getpid(), runs, MAX_RUNS);
+  if (n < 1 || n > MAX_RUNS)
+    FAIL("vmmap(getpid(), runs, %d) = %d, want between 1 and %d runs", MAX_RUNS, n, MAX_RUNS);
+  return n;
+}
+
+/* The run of our map that holds va. */
+static struct vmmap_run *
+run_at(uint64 va)
+{
+  int n = own_map();
+  for (int i = 0; i < n; i++)
+    if (va >= runs[i].start && va < run_end(&runs[i]))
+      return &runs[i];
+  FAIL("no run of our map holds %p, want one (the map ends at %p)", (void *)va, (void *)run_end(&runs[n - 1]));
+}
+
+/* Our map has a run of exactly npages pages in state starting at start. */
+static void
+expect_run(uint64 start, int npages, uint32 state, const char *what)
+{
+  struct vmmap_run *r = run_at(start);
+  if (r->start != start || r->npages != npages || r->state != state)
+    FAIL("%s: the run holding %p is %d %s pages from %p, want %d %s pages starting there", what,
+         (void *)start, (int)r->npages, run_state_name(r->state), (void *)r->start, npages,
+         run_state_name(state));
+}
+
+/* Owner counts that fit the state: none for holes, two or more for what is shared. */
+static int
+owners_fit(const struct vmmap_run *r)
+{
+  switch (r->state) {
+  case VMMAP_GUARD:
+  case VMMAP_LAZY:
+    return r->owners == 0;
+  case VMMAP_TEXT:
+  case VMMAP_PRIVATE:
+    return r->owners >= 1;
+  case VMMAP_SHARED:
+  case VMMAP_ZERO:     /* the kernel's own reference to the zero page counts */
+    return r->owners >= 2;
+  default:
+    return 0;
+  }
+}
+
+/*
+ * The n runs in runs[] cover 0 to the rounded-up break with no gap, text
+ * first, exactly one guard page where ours is, and no lazy run below the
+ * heap; each run is as long as it can be (its neighbours differ in state or
+ * owners) and has an owner count that fits its state.
+ */
+static void
+expect_map_shape(int n, const char *when)
+{
+  int guards = 0;
+  if (runs[0].start != 0 || runs[0].state != VMMAP_TEXT)
+    FAIL("%s: the map starts with a %s run at %p, want text at 0", when,
+         run_state_name(runs[0].state), (void *)runs[0].start);
+  for (int i = 0; i < n; i++) {
+    struct vmmap_run *r = &runs[i];
+    if (r->npages == 0)
+      FAIL("%s: run %d at %p has 0 pages", when, i, (void *)r->start);
+    if (i > 0 && r->start != run_end(&runs[i - 1]))
+      FAIL("%s: run %d starts at %p, want %p where run %d ends", when, i, (void *)r->start,
+           (void *)run_end(&runs[i - 1]), i - 1);
+    if (i > 0 && r->state == runs[i - 1].state && r->owners == runs[i - 1].owners)
+      FAIL("%s: runs %d and %d are both %s with %d owners, want them as one run", when, i - 1, i,
+           run_state_name(r->state), (int)r->owners);
+    if (!owners_fit(r))
+      FAIL("%s: run %d at %p is %s (state %d) with %d owners", when, i, (void *)r->start,
+           run_state_name(r->state), (int)r->state, (int)r->owners);
+    if (r->state == VMMAP_GUARD) {
+      guards++;
+      if (r->start != guard_page() || r->npages != 1)
+        FAIL("%s: guard run of %d pages at %p, want 1 page at %p", when, (int)r->npages,
+             (void *)r->start, (void *)guard_page());
+    }
+    if (r->state == VMMAP_LAZY && r->start < heap_start)
+      FAIL("%s: lazy run at %p, below the heap's start %p", when, (void *)r->start, (void *)heap_start);
+  }
+  expect_eq(guards, 1, "guard runs in our map");
+  if (run_end(&runs[n - 1]) != PGROUNDUP(current_break()))
+    FAIL("%s: the map ends at %p, want the rounded-up break %p", when,
+         (void *)run_end(&runs[n - 1]), (void *)PGROUNDUP(current_break()));
+}
+
+/* Our own map has the layout exec gave us, and follows the heap as it grows. */
+static void
+vmmap_own_layout(void)
+{
+  expect_map_shape(own_map(), "at the start");
+  if (run_at((uint64)main)->state != VMMAP_TEXT)
+    FAIL("main() at %p is in a %s run, want text", main, run_state_name(run_at((uint64)main)->state));
+  uint32 stack_state = run_at(stack_page)->state;
+  if (stack_state != VMMAP_PRIVATE && stack_state != VMMAP_SHARED)
+    FAIL("the stack page is in a %s run, want private or shared", run_state_name(stack_state));
+  char *eager = heap_pages(2);
+  eager[0] = eager[PGSIZE] = 1;
+  struct vmmap_run *r = run_at((uint64)eager);
+  if (r->state != VMMAP_PRIVATE || run_end(r) != (uint64)eager + 2 * PGSIZE)
+    FAIL("2 written heap pages at %p are in a %s run ending at %p, want private ending at %p",
+         eager, run_state_name(r->state), (void *)run_end(r), eager + 2 * PGSIZE);
+  expect_map_shape(own_map(), "after 2 eager heap pages");
+  char *lazy = lazy_pages(3);
+  expect_run((uint64)lazy, 3, VMMAP_LAZY, "3 fresh lazy pages");
+  expect_map_shape(own_map(), "after 3 lazy pages");
+}
+
+/* A lazy page turns zero when read, private when written; the map follows, page by page. */
+static void
+vmmap_lazy_states(void)
+{
+  char *p = lazy_pages(8);
+  uint64 a = (uint64)p;
+  expect_run(a, 8, VMMAP_LAZY, "8 untouched lazy pages");
+  sink_byte = p[2 * PGSIZE];
+  expect_run(a, 2, VMMAP_LAZY, "pages 0-1 after reading page 2");
+  expect_run(a + 2 * PGSIZE, 1, VMMAP_ZERO, "page 2 after reading it");
+  expect_run(a + 3 * PGSIZE, 5, VMMAP_LAZY, "pages 3-7 after reading page 2");
+  p[5 * PGSIZE] = 1;
+  expect_run(a + 3 * PGSIZE, 2, VMMAP_LAZY, "pages 3-4 after writing page 5");
+  expect_run(a + 5 * PGSIZE, 1, VMMAP_PRIVATE, "page 5 after writing it");
+  expect_run(a + 6 * PGSIZE, 2, VMMAP_LAZY, "pages 6-7 after writing page 5");
+  sink_byte = p[3 * PGSIZE];
+  sink_byte = p[4 * PGSIZE];
+  expect_run(a + 2 * PGSIZE, 3, VMMAP_ZERO, "pages 2-4 after reading all three");
+  p[2 * PGSIZE] = 1;
+  expect_run(a + 2 * PGSIZE, 1, VMMAP_PRIVATE, "page 2 after writing it");
+  expect_run(a + 3 * PGSIZE, 2, VMMAP_ZERO, "pages 3-4, still only read");
+  expect_map_shape(own_map(), "with lazy, zero and private heap pages");
+  expect_sbrk(-8 * PGSIZE, p + 8 * PGSIZE, "giving the lazy pages back");
+  expect_map_shape(own_map(), "after giving the lazy pages back");
+}
+
+static int
+run_untouched(const struct vmmap_run *r)
+{
+  const uchar *b = (const uchar *)r;
+  for (int i = 0; i < sizeof(*r); i++)
+    if (b[i] != RUN_SENTINEL)
+      return 0;
+  return 1;
+}
+
+/* Asked for fewer runs than the map has, vmmap() writes that many and says how many there are. */
+static void
+vmmap_cut_short(void)
+{
+  claim_image_pages();         /* no copy-on-write fault may change the map between calls */
+  lazy_pages(1);               /* one run more, whatever else the map holds */
+  int total = own_map();
+  if (total < 4)
+    FAIL("our map has %d runs, want at least 4 (text, guard, stack, heap)", total);
+  struct vmmap_run first = runs[0], second = runs[1];
+  memset(runs, RUN_SENTINEL, sizeof(runs));
+  expect_eq(vmmap(getpid(), runs, 2), total, "vmmap(getpid(), runs, 2)");
+  if (memcmp(&runs[0], &first, sizeof(first)) != 0 || memcmp(&runs[1], &second, sizeof(second)) != 0)
+    FAIL("the 2 runs written by a short vmmap() differ from the first 2 of the full map");
+  if (!run_untouched(&runs[2]))
+    FAIL("vmmap(getpid(), runs, 2) wrote a third run");
+  memset(runs, RUN_SENTINEL, sizeof(runs));
+  expect_eq(vmmap(getpid(), runs, 0), total, "vmmap(getpid(), runs, 0)");
+  if (!run_untouched(&runs[0]))
+    FAIL("vmmap(getpid(), runs, 0) wrote a run");
+}
+
+static char *vmmap_no_pid_argv[] = { "vmmap", "1000000", 0 };   /* NO_SUCH_PID */
+
+/* Bad pids and buffers get -1 from vmmap(), and the vmmap program says so on fd 2 and exits 1. */
+static void
+vmmap_bad_args(void)
+{
+  own_map();                   /* good arguments work: -1 below means the arguments, not the call */
+  expect_eq(vmmap(-1, runs, MAX_RUNS), -1, "vmmap(-1, runs, max)");
+  expect_eq(vmmap(NO_SUCH_PID, runs, MAX_RUNS), -1, "vmmap(no such pid, runs, max)");
+  int n = bad_addresses(BAD_STORE, bad);
+  for (int i = 0; i < n; i++) {
+    int r = vmmap(getpid(), (struct vmmap_run *)bad[i].va, MAX_RUNS);
+    if (r != -1)
+      FAIL("vmmap(getpid(), %s %p, %d) = %d, want -1", bad[i].label, (void *)bad[i].va, MAX_RUNS, r);
+  }
+  /* room for one run before the break, and the map has more */
+  struct vmmap_run *edge = (struct vmmap_run *)(heap_pages(1) + PGSIZE) - 1;
+  expect_eq(vmmap(getpid(), edge, MAX_RUNS), -1, "vmmap() into a buffer running past the break");
+  expect_alias_target_intact();
+  int len;
+  int status = run_captured("/vmmap", vmmap_no_pid_argv, buf, BUF_SIZE, &len);
+  if (status != 1 || len != 0)
+    FAIL("`vmmap 1000000` exited %d with %d bytes on standard output, want 1 and none "
+         "(the complaint goes to fd 2)", status, len);
+}
+
 /* ================= tests: faults ================= */
 
 static volatile int recursion_limit = 1 << 30;
@@ -1391,17 +2325,8 @@ overflow_stack(uint64 unused)
   descend(0);
 }
 
-#define RISCV_RET 0x00008067U   /* jalr x0, 0(ra) */
-
 /* An instruction in writable data: fetching it must fault. */
 static uint data_code[] = { RISCV_RET };
-
-static void
-run_data(uint64 va)
-{
-  void (*fn)(void) = (void (*)(void))va;
-  fn();
-}
 
 static void
 privileged_instruction(uint64 unused)
@@ -1412,7 +2337,6 @@ privileged_instruction(uint64 unused)
 }
 
 static const struct fatal OVERFLOW = { overflow_stack, "store page fault", 0 };
-static const struct fatal RUN_DATA = { run_data, "instruction page fault", 1 };
 static const struct fatal PRIVILEGED = { privileged_instruction, "illegal instruction", 0 };
 
 static void
@@ -1808,12 +2732,14 @@ wait_until_blocked(int pid)
 {
   struct vmstat st;
   int start = uptime();
-  while (vmstat(pid, &st) == 0 && !st.sleeping) {
+  for (;;) {
+    if (vmstat(pid, &st) < 0)
+      FAIL("child %d is gone, want it blocked", pid);
+    if (st.sleeping)
+      return;     /* a pausing child wakes at each tick to look at the clock: once asleep is enough */
     if (uptime() - start > BLOCK_TICKS)
       FAIL("child %d did not block within %d ticks", pid, BLOCK_TICKS);
   }
-  if (vmstat(pid, &st) < 0 || !st.sleeping)
-    FAIL("child %d is gone or awake, want it blocked", pid);
 }
 
 static void
@@ -2612,6 +3538,22 @@ static const struct test tests[] = {
   { "sbrk_shrink_unmaps", sbrk_shrink_unmaps, QUICK },
   { "sbrklazy_rw", sbrklazy_rw, QUICK },
   { "sbrklazy_syscalls", sbrklazy_syscalls, QUICK },
+  { "lazy_heap_over_ram", lazy_heap_over_ram, QUICK },
+  { "lazy_read_maps_zero_page", lazy_read_maps_zero_page, QUICK },
+  { "lazy_write_after_read", lazy_write_after_read, QUICK },
+  { "lazy_file_buffers", lazy_file_buffers, QUICK },
+  { "lazy_pipe_buffers", lazy_pipe_buffers, QUICK },
+  { "lazy_path_strings", lazy_path_strings, QUICK },
+  { "lazy_exec_args", lazy_exec_args, QUICK },
+  { "lazy_shrink_in_child_killed", lazy_shrink_in_child_killed, QUICK },
+  { "lazy_limits_hold", lazy_limits_hold, QUICK },
+  { "lazy_fork_every_kind", lazy_fork_every_kind, QUICK },
+  { "lazy_fill_oom_killed", lazy_fill_oom_killed, QUICK },
+  { "sbrklazy_up_to_trapframe", sbrklazy_up_to_trapframe, QUICK },
+  { "vmmap_own_layout", vmmap_own_layout, QUICK },
+  { "vmmap_lazy_states", vmmap_lazy_states, QUICK },
+  { "vmmap_cut_short", vmmap_cut_short, QUICK },
+  { "vmmap_bad_args", vmmap_bad_args, QUICK },
   { "stack_guard_fault", stack_guard_fault, QUICK },
   { "stack_guard_load_fault", stack_guard_load_fault, QUICK },
   { "stack_overflow_fault", stack_overflow_fault, QUICK },
