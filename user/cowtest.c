@@ -13,11 +13,13 @@
 #include "kernel/riscv.h"
 #include "kernel/param.h"
 #include "kernel/vmstat.h"
+#include "kernel/mm/fault.h"   /* WRITE_AHEAD_MAX */
 #include "user/user.h"
 
 int main(int argc, char *argv[]);
 
 #define KILLED        (-1)      /* exit status of a process the kernel killed */
+#define REAP_TICKS    500       /* how long init may take to reap an orphan */
 #define WORDS_PER_PAGE (PGSIZE / sizeof(uint64))
 
 static const char *test_name = "?";
@@ -866,6 +868,302 @@ struct test {
   void (*run)(void);
 };
 
+/* ================= shared page tables (the default build) ================= */
+
+/*
+ * Enough pages to span two leaf page tables (2 MiB each), so that a fork
+ * shares at least one whole table and the tests below write, shrink and
+ * exec across table boundaries.
+ */
+#define TABLE_PAGES 768
+#define TABLE_TAG   0x7ab1e00000000000UL
+
+static char *table_pages;
+
+static void
+expect_table_tags(void)
+{
+  for (int i = 0; i < TABLE_PAGES; i++)
+    expect_page_tag(table_pages, i, TABLE_TAG, "child after the parent changed its memory");
+}
+
+static void
+grab_table_pages(void)
+{
+  table_pages = grab_pages(TABLE_PAGES);
+  tag_pages(table_pages, TABLE_PAGES, TABLE_TAG);
+}
+
+/* One write in a shared table: the writer gets its own table and page, nobody else sees it. */
+static void
+table_write_in_shared_range(void)
+{
+  int gate[2];
+  grab_table_pages();
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_table_tags);
+  int page = TABLE_PAGES - 5;                 /* in the second table */
+  *(uint64 *)(table_pages + (uint64)page * PGSIZE) = 1;
+  if (*(uint64 *)(table_pages + (uint64)page * PGSIZE) != 1)
+    FAIL("parent's write to page %d did not stick", page);
+  expect_page_tag(table_pages, page - 1, TABLE_TAG, "parent, page below the written one");
+  expect_page_tag(table_pages, page + 1, TABLE_TAG, "parent, page above the written one");
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child reading every page after the parent's write");
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* Wait until pid is gone for good (reaped by init, which frees its memory), or fail. */
+static void
+wait_until_reaped(int pid)
+{
+  struct vmstat st;
+  int start = uptime();
+  while (vmstat(pid, &st) == 0)
+    if (uptime() - start > REAP_TICKS)
+      FAIL("orphan %d was not reaped within %d ticks", pid, REAP_TICKS);
+}
+
+/*
+ * The parent side exits first: a middle process forks, writes its copy and
+ * exits while its child still shares the tables; the orphan then finds its
+ * own values, writes, and reports through a pipe.
+ */
+static void
+table_parent_exits_first(void)
+{
+  int result[2], orphan_pid[2];
+  grab_table_pages();
+  make_pipe(result);
+  make_pipe(orphan_pid);
+  int middle = fork_checked();
+  if (middle == 0) {
+    int gate[2];
+    make_pipe(gate);
+    int pid = fork_checked();
+    if (pid == 0) {
+      char c, verdict = 'y';
+      close(gate[1]);
+      read(gate[0], &c, 1);                   /* returns once the middle process is gone */
+      for (int i = 0; i < TABLE_PAGES; i += 7)
+        if (*(uint64 *)(table_pages + (uint64)i * PGSIZE) != TABLE_TAG + i)
+          verdict = 'n';
+      tag_pages(table_pages, TABLE_PAGES, TABLE_TAG + 1);
+      for (int i = 0; i < TABLE_PAGES; i += 7)
+        if (*(uint64 *)(table_pages + (uint64)i * PGSIZE) != TABLE_TAG + 1 + i)
+          verdict = 'n';
+      write(result[1], &verdict, 1);
+      exit(0);
+    }
+    write(orphan_pid[1], &pid, sizeof(pid));
+    tag_pages(table_pages, TABLE_PAGES, TABLE_TAG + 2);
+    exit(0);                                   /* closes gate[1]: the orphan goes on */
+  }
+  close(result[1]);
+  close(orphan_pid[1]);
+  int orphan = 0;
+  if (read(orphan_pid[0], &orphan, sizeof(orphan)) != sizeof(orphan))
+    FAIL("the middle process did not report its child");
+  expect_status(reap(middle), 0, "middle process");
+  char verdict = 0;
+  if (read(result[0], &verdict, 1) != 1 || verdict != 'y')
+    FAIL("orphan saw wrong values once its parent had exited (verdict '%c')", verdict);
+  wait_until_reaped(orphan);
+  expect_page_tag(table_pages, 0, TABLE_TAG, "test process");
+  expect_page_tag(table_pages, TABLE_PAGES - 1, TABLE_TAG, "test process");
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* Three generations share the same tables; each writes its own copy. */
+static void
+table_fork_of_fork(void)
+{
+  grab_table_pages();
+  int child = fork_checked();
+  if (child == 0) {
+    int grandchild = fork_checked();
+    if (grandchild == 0) {
+      expect_page_tag(table_pages, TABLE_PAGES - 1, TABLE_TAG, "grandchild");
+      tag_pages(table_pages, TABLE_PAGES, TABLE_TAG + 20);
+      expect_page_tag(table_pages, 300, TABLE_TAG + 20, "grandchild after its write");
+      exit(0);
+    }
+    expect_status(reap(grandchild), 0, "grandchild");
+    expect_page_tag(table_pages, 300, TABLE_TAG, "child after the grandchild wrote");
+    tag_pages(table_pages, TABLE_PAGES, TABLE_TAG + 10);
+    expect_page_tag(table_pages, TABLE_PAGES - 1, TABLE_TAG + 10, "child after its write");
+    exit(0);
+  }
+  expect_status(reap(child), 0, "child");
+  for (int i = 0; i < TABLE_PAGES; i++)
+    expect_page_tag(table_pages, i, TABLE_TAG, "test process after two generations wrote");
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* Shrinking into the middle of a shared table keeps the pages below the break, for both. */
+static void
+table_shrink_across_shared(void)
+{
+  int gate[2];
+  int keep = 400;                              /* the new break falls inside the first table */
+  grab_table_pages();
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_table_tags);
+  release_pages(table_pages + (uint64)keep * PGSIZE, TABLE_PAGES - keep);
+  for (int i = 0; i < keep; i++)
+    expect_page_tag(table_pages, i, TABLE_TAG, "parent after shrinking");
+  char *again = grab_pages(TABLE_PAGES - keep);
+  if (again != table_pages + (uint64)keep * PGSIZE)
+    FAIL("regrown heap at %p, want %p", again, table_pages + (uint64)keep * PGSIZE);
+  for (int i = 0; i < TABLE_PAGES - keep; i++)
+    if (*(uint64 *)(again + (uint64)i * PGSIZE) != 0)
+      FAIL("regrown page %d holds %p, want 0", i, (void *)*(uint64 *)(again + (uint64)i * PGSIZE));
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child reading every page after the parent shrank");
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* The kernel writes into a shared table (read() from a pipe): only we see it. */
+static void
+table_copyout_into_shared(void)
+{
+  int gate[2], data[2];
+  uint64 word = 0x5eed5eed5eedUL;
+  grab_table_pages();
+  make_pipe(gate);
+  make_pipe(data);
+  int pid = fork_waiting_child(gate, expect_table_tags);
+  char *dst = table_pages + (uint64)(TABLE_PAGES - 100) * PGSIZE;
+  if (write(data[1], &word, sizeof(word)) != sizeof(word) || read(data[0], dst, sizeof(word)) != sizeof(word))
+    FAIL("pipe round trip into the shared heap failed");
+  if (*(uint64 *)dst != word)
+    FAIL("read() into the shared heap stored %p, want %p", (void *)*(uint64 *)dst, (void *)word);
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child reading every page after the kernel wrote ours");
+  close(data[0]);
+  close(data[1]);
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* A child that execs while it shares our tables drops them; we keep our memory. */
+static void
+table_exec_while_shared(void)
+{
+  grab_table_pages();
+  int pid = fork_checked();
+  if (pid == 0) {
+    char *argv[] = { "true", 0 };
+    exec("/true", argv);
+    exit(1);                                   /* exec failed */
+  }
+  expect_status(reap(pid), 0, "child that exec'ed /true");
+  for (int i = 0; i < TABLE_PAGES; i++)
+    expect_page_tag(table_pages, i, TABLE_TAG, "parent after its child exec'ed");
+  tag_pages(table_pages, TABLE_PAGES, TABLE_TAG + 3);
+  expect_page_tag(table_pages, TABLE_PAGES - 1, TABLE_TAG + 3, "parent after writing");
+  release_pages(table_pages, TABLE_PAGES);
+}
+
+/* ================= write-ahead ================= */
+
+#define AHEAD_PAGES 64
+#define AHEAD_TAG   0xa4ead00000000000UL
+
+static char *ahead_pages;
+
+static void
+expect_ahead_originals(void)
+{
+  for (int i = 0; i < AHEAD_PAGES; i++)
+    expect_page_tag(ahead_pages, i, AHEAD_TAG, "child after the parent wrote");
+}
+
+/*
+ * Fork with a child holding the pages, then write them in the given order
+ * and return our counters' growth; every page must end up copied.
+ */
+static void
+write_shared_pages(const int *order, struct vmstat *growth)
+{
+  int gate[2];
+  struct vmstat before, after;
+  ahead_pages = grab_pages(AHEAD_PAGES);
+  tag_pages(ahead_pages, AHEAD_PAGES, AHEAD_TAG);
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_ahead_originals);
+  memset(&before, 0, sizeof(before));          /* our stack page faults now, not in between */
+  memset(&after, 0, sizeof(after));
+  my_counters(&before);
+  for (int i = 0; i < AHEAD_PAGES; i++)
+    *(uint64 *)(ahead_pages + (uint64)order[i] * PGSIZE) = AHEAD_TAG + 1 + order[i];
+  my_counters(&after);
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child checking its pages");
+  expect_delta("cow_copies", before.cow_copies, after.cow_copies, AHEAD_PAGES);
+  expect_delta("cow_faults", before.cow_faults, after.cow_faults, AHEAD_PAGES);
+  growth->cow_ahead = after.cow_ahead - before.cow_ahead;
+  for (int i = 0; i < AHEAD_PAGES; i++)
+    expect_page_tag(ahead_pages, i, AHEAD_TAG + 1, "parent after writing");
+  release_pages(ahead_pages, AHEAD_PAGES);
+}
+
+/* Writing in order: most pages are copied ahead of their write, one trap serving many. */
+static void
+write_ahead_in_order(void)
+{
+  static int order[AHEAD_PAGES];
+  struct vmstat growth;
+  for (int i = 0; i < AHEAD_PAGES; i++)
+    order[i] = i;
+  write_shared_pages(order, &growth);
+  if (growth.cow_ahead < AHEAD_PAGES / 2)
+    FAIL("%d of %d pages written in order were resolved ahead, want at least %d",
+         (int)growth.cow_ahead, AHEAD_PAGES, AHEAD_PAGES / 2);
+}
+
+/* Writing out of order: nothing is resolved ahead. */
+static void
+write_ahead_not_in_order(void)
+{
+  static int order[AHEAD_PAGES];
+  struct vmstat growth;
+  /*
+   * 7 and 64 share no factor, so every page comes once, and never right after
+   * its neighbour. Starting at page 1: our stack page sits just below the
+   * heap, and its own fault (in my_counters) predicts page 0.
+   */
+  for (int i = 0; i < AHEAD_PAGES; i++)
+    order[i] = (1 + i * 7) % AHEAD_PAGES;
+  write_shared_pages(order, &growth);
+  expect_delta("cow_ahead", 0, growth.cow_ahead, 0);
+}
+
+/* Pages copied ahead but never written are counted when they go, and there are few. */
+static void
+write_ahead_waste_counted(void)
+{
+  int gate[2];
+  int written = 10;
+  struct vmstat before, after;
+  ahead_pages = grab_pages(AHEAD_PAGES);
+  tag_pages(ahead_pages, AHEAD_PAGES, AHEAD_TAG);
+  make_pipe(gate);
+  int pid = fork_waiting_child(gate, expect_ahead_originals);
+  if (vmstat(0, &before) < 0)
+    FAIL("vmstat(0) failed");
+  for (int i = 0; i < written; i++)
+    *(uint64 *)(ahead_pages + (uint64)i * PGSIZE) = 1;
+  release_pages(ahead_pages, AHEAD_PAGES);     /* what was copied ahead goes, unwritten */
+  if (vmstat(0, &after) < 0)
+    FAIL("vmstat(0) failed");
+  close(gate[1]);
+  expect_status(reap(pid), 0, "child checking its pages");
+  long wasted = after.cow_ahead_unused - before.cow_ahead_unused;
+  if (wasted < 1 || wasted >= WRITE_AHEAD_MAX)
+    FAIL("cow_ahead_unused grew by %d after writing %d pages in order, want 1 to %d",
+         (int)wasted, written, WRITE_AHEAD_MAX - 1);
+}
+
 static const struct test tests[] = {
   { "big_fork", big_fork },
   { "three_writers", three_writers },
@@ -881,6 +1179,15 @@ static const struct test tests[] = {
   { "zero_page_fork", zero_page_fork },
   { "lazy_fork_maps_nothing", lazy_fork_maps_nothing },
   { "vmmap_fork_sharing", vmmap_fork_sharing },
+  { "table_write_in_shared_range", table_write_in_shared_range },
+  { "table_parent_exits_first", table_parent_exits_first },
+  { "table_fork_of_fork", table_fork_of_fork },
+  { "table_shrink_across_shared", table_shrink_across_shared },
+  { "table_copyout_into_shared", table_copyout_into_shared },
+  { "table_exec_while_shared", table_exec_while_shared },
+  { "write_ahead_in_order", write_ahead_in_order },
+  { "write_ahead_not_in_order", write_ahead_not_in_order },
+  { "write_ahead_waste_counted", write_ahead_waste_counted },
 };
 
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
