@@ -48,6 +48,21 @@ struct vmmap_run {
   uint32 owners;    /* page tables mapping each page of the run; 0 for GUARD and LAZY */
 };
 
+/* A VMMAP_* state in words (what vmmap prints), or 0 for a number that is not one. */
+static inline const char *
+vmmap_state_name(uint32 state)
+{
+  switch (state) {
+  case VMMAP_GUARD:   return "guard";
+  case VMMAP_TEXT:    return "text";
+  case VMMAP_PRIVATE: return "private";
+  case VMMAP_SHARED:  return "shared cow";
+  case VMMAP_ZERO:    return "zero page";
+  case VMMAP_LAZY:    return "lazy (unmapped)";
+  default:            return 0;
+  }
+}
+
 /* fsstat(&st): free space on the root file system. */
 struct fsstat {
   uint64 free_blocks;

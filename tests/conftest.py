@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -350,6 +351,60 @@ class Machine:
         if self._exit_note:
             header.append("# " + self._exit_note)
         return "\n".join(header) + "\n" + self.text + "\n"
+
+
+# ---- QEMU under `make qemu-gdb`, as a debugger or a grader starts it ----
+
+GDB_LISTEN_TIMEOUT = 30      # seconds for QEMU to open its gdb port
+GDB_POLL_SECONDS = 0.2       # how often to look for the port meanwhile
+
+
+def free_port():
+    """A TCP port on the loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class QemuGdb:
+    """
+    `make -s qemu-gdb` on a free port, in a process group of its own; with
+    starts it and waits until QEMU listens for gdb. .qemu is the make process
+    (its stdin and stdout are QEMU's console, as raw bytes), .port the gdb
+    port. spawn() starts a helper (gdb) that is killed with QEMU at the end.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.qemu = None
+        self._others = []
+
+    def __enter__(self):
+        self.qemu = subprocess.Popen(
+            ["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={self.port}"],
+            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + GDB_LISTEN_TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if self.qemu.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__(None, None, None)
+                    raise ConsoleError(f"QEMU never listened for gdb on port {self.port}")
+                time.sleep(GDB_POLL_SECONDS)
+
+    def spawn(self, argv, **kwargs):
+        proc = subprocess.Popen(argv, cwd=REPO, start_new_session=True, **kwargs)
+        self._others.append(proc)
+        return proc
+
+    def __exit__(self, *exc):
+        for proc in self._others + [self.qemu]:
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 # ---- pytest plumbing ----

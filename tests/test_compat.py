@@ -11,8 +11,6 @@ patterns matched against the raw console bytes.
 import os
 import re
 import select
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import READ_SIZE, REPO
+from conftest import READ_SIZE, REPO, QemuGdb
 
 BUILD_TIMEOUT = 120
 
@@ -218,7 +216,6 @@ def test_enter_from_a_terminal_ends_the_line(machine):
 # ---- the whole thing as MIT's gradelib drives it ----
 
 GRADE_TIMEOUT = 120
-GDB_ATTACH_TIMEOUT = 30
 GRADED_COMMANDS = [
     ("xv6compat22", [r"^sleep: ok$", r"^sbrk: ok$", r"^%s of 0: \(null\)$", r"^xv6compat22: OK$"]),
     ("xv6compat", [r"^xv6compat: OK$"]),
@@ -226,12 +223,6 @@ GRADED_COMMANDS = [
      [r"\ntest copy_to_page_end: [\s\S]*OK\ntest copy_from_page_end", r"^ALL TESTS PASSED$"]),
     ("cowtest cow_copy cow_reuse", [r"^cow_copy: ok$", r"^cow_reuse: ok$", r"^ALL COW TESTS PASSED$"]),
 ]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RawOutput:
@@ -259,25 +250,12 @@ class RawOutput:
 
 
 def test_gradelib_style_run_matches_raw_console():
-    port = free_port()
-    qemu = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={port}"],
-                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    gdb = None
-    try:
+    with QemuGdb() as target:
         # QEMU waits for the debugger; gdb attaches and continues, as gradelib's does.
-        deadline = time.monotonic() + GDB_ATTACH_TIMEOUT
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"QEMU never listened on gdb port {port}"
-                time.sleep(0.2)
-        gdb = subprocess.Popen(["gdb-multiarch", "-nx", "-batch", "-ex", "set confirm off",
-                                "-ex", f"target remote 127.0.0.1:{port}", "-ex", "continue"],
-                               cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+        target.spawn(["gdb-multiarch", "-nx", "-batch", "-ex", "set confirm off",
+                      "-ex", f"target remote 127.0.0.1:{target.port}", "-ex", "continue"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        qemu = target.qemu
         out = RawOutput(qemu)
         at = 0
         for command, patterns in GRADED_COMMANDS:
@@ -294,8 +272,3 @@ def test_gradelib_style_run_matches_raw_console():
                     f"grader pattern /{pattern}/ does not match {command!r}'s raw output:\n{text!r}"
         added = out.data.replace(b"raw cr:\r|", b"")   # the one \r a program wrote
         assert b"\r" not in added, f"the raw console holds a \\r:\n{out.data!r}"
-    finally:
-        for proc in (gdb, qemu):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()

@@ -10,16 +10,13 @@ import os
 import re
 import select
 import shlex
-import signal
-import socket
 import subprocess
 import time
 
-from conftest import READ_SIZE, REPO
+from conftest import READ_SIZE, REPO, QemuGdb
 
 GDB_TIMEOUT = 120           # seconds for the whole gdb session
-LISTEN_TIMEOUT = 30         # for QEMU to open its gdb port
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.2         # how often to look at the console while gdb runs
 USER_PROGRAM = "usertests"  # the one program we stop in
 USER_FUNCTION = "memory_layout"   # ... in this function (a quick usertests test)
 
@@ -29,24 +26,6 @@ def make_value(name, *args):
                          text=True, timeout=60)
     assert out.returncode == 0, f"make print-{name}: {out.stderr}"
     return out.stdout.strip()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, proc):
-    deadline = time.monotonic() + LISTEN_TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert proc.poll() is None, "make qemu-gdb exited before QEMU listened"
-            assert time.monotonic() < deadline, f"QEMU never listened on port {port}"
-            time.sleep(POLL_SECONDS)
 
 
 def symbol_address(path, name):
@@ -76,26 +55,21 @@ def test_gdb_session_shows_fault_path_and_user_code():
     assert all(text_end(p) <= target for p in others), \
         f"{USER_FUNCTION} at {target:#x} lies inside another program's text; pick another function"
 
-    port = free_port()
-    qemu = subprocess.Popen(["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={port}"],
-                            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    gdb = None
-    try:
-        wait_listening(port, qemu)
+    with QemuGdb() as target:
         script = [
             "break fault_copy", "continue",
             "bt", "up", "echo <locals>\\n", "info locals", "echo </locals>\\n",
             "pageref f.old_pa", "freepages", "ps",
             "delete", f"uprog {USER_PROGRAM}", f"break {USER_FUNCTION}", "continue", "bt",
         ]
-        command = shlex.split(make_value("GDBCMD", f"GDBPORT={port}"))
+        command = shlex.split(make_value("GDBCMD", f"GDBPORT={target.port}"))
         command += ["-batch"] + [arg for line in script for arg in ("-ex", line)]
-        gdb = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        gdb = target.spawn(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
         # Give the shell commands while gdb waits: the first makes a process
         # copy a shared page (if booting has not already), the second runs
         # the user function.
+        qemu = target.qemu
         commands = [b"cowtest cow_copy\n", f"{USER_PROGRAM} {USER_FUNCTION}\n".encode()]
         console = b""
         prompts = 0
@@ -110,11 +84,6 @@ def test_gdb_session_shows_fault_path_and_user_code():
                 qemu.stdin.flush()
         assert gdb.poll() is not None, f"gdb did not finish its script in {GDB_TIMEOUT} s"
         out = gdb.stdout.read()
-    finally:
-        for proc in (gdb, qemu):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
     assert "auto-loading has been declined" not in out, out
     assert re.search(r"Breakpoint 1, fault_copy \(f=(?:f@entry=)?0x[0-9a-f]+\) at kernel/mm/fault\.c", out), \

@@ -746,20 +746,6 @@ lazy_fork_maps_nothing(void)
 
 static struct vmmap_run map_runs[MAX_MAP_RUNS];
 
-static const char *
-map_state_name(uint32 state)
-{
-  switch (state) {
-  case VMMAP_GUARD:   return "guard";
-  case VMMAP_TEXT:    return "text";
-  case VMMAP_PRIVATE: return "private";
-  case VMMAP_SHARED:  return "shared";
-  case VMMAP_ZERO:    return "zero";
-  case VMMAP_LAZY:    return "lazy";
-  default:            return "unknown";
-  }
-}
-
 /*
  * pid's page at va is in state with owners owners; for the zero page, whose
  * count depends on every process, at least 2 (one of them the kernel's).
@@ -779,7 +765,7 @@ expect_page_state(int pid, const char *p, int page, uint32 state, uint32 owners,
     int owners_ok = zero ? r->owners >= 2 : r->owners == owners;
     if (r->state != state || !owners_ok)
       FAIL("%s: page %d is %s with %d owners in pid %d's map, want %s with %s%d", who, page,
-           map_state_name(r->state), (int)r->owners, pid, map_state_name(state),
+           vmmap_state_name(r->state), (int)r->owners, pid, vmmap_state_name(state),
            zero ? "at least " : "", zero ? 2 : (int)owners);
     return;
   }

@@ -2084,20 +2084,6 @@ sbrklazy_up_to_trapframe(void)
 
 static struct vmmap_run runs[MAX_RUNS];
 
-static const char *
-run_state_name(uint32 state)
-{
-  switch (state) {
-  case VMMAP_GUARD:   return "guard";
-  case VMMAP_TEXT:    return "text";
-  case VMMAP_PRIVATE: return "private";
-  case VMMAP_SHARED:  return "shared";
-  case VMMAP_ZERO:    return "zero";
-  case VMMAP_LAZY:    return "lazy";
-  default:            return "unknown";
-  }
-}
-
 static uint64
 run_end(const struct vmmap_run *r)
 {
@@ -2132,8 +2118,8 @@ expect_run(uint64 start, int npages, uint32 state, const char *what)
   struct vmmap_run *r = run_at(start);
   if (r->start != start || r->npages != npages || r->state != state)
     FAIL("%s: the run holding %p is %d %s pages from %p, want %d %s pages starting there", what,
-         (void *)start, (int)r->npages, run_state_name(r->state), (void *)r->start, npages,
-         run_state_name(state));
+         (void *)start, (int)r->npages, vmmap_state_name(r->state), (void *)r->start, npages,
+         vmmap_state_name(state));
 }
 
 /* Owner counts that fit the state: none for holes, two or more for what is shared. */
@@ -2167,7 +2153,7 @@ expect_map_shape(int n, const char *when)
   int guards = 0;
   if (runs[0].start != 0 || runs[0].state != VMMAP_TEXT)
     FAIL("%s: the map starts with a %s run at %p, want text at 0", when,
-         run_state_name(runs[0].state), (void *)runs[0].start);
+         vmmap_state_name(runs[0].state), (void *)runs[0].start);
   for (int i = 0; i < n; i++) {
     struct vmmap_run *r = &runs[i];
     if (r->npages == 0)
@@ -2177,10 +2163,10 @@ expect_map_shape(int n, const char *when)
            (void *)run_end(&runs[i - 1]), i - 1);
     if (i > 0 && r->state == runs[i - 1].state && r->owners == runs[i - 1].owners)
       FAIL("%s: runs %d and %d are both %s with %d owners, want them as one run", when, i - 1, i,
-           run_state_name(r->state), (int)r->owners);
+           vmmap_state_name(r->state), (int)r->owners);
     if (!owners_fit(r))
       FAIL("%s: run %d at %p is %s (state %d) with %d owners", when, i, (void *)r->start,
-           run_state_name(r->state), (int)r->state, (int)r->owners);
+           vmmap_state_name(r->state), (int)r->state, (int)r->owners);
     if (r->state == VMMAP_GUARD) {
       guards++;
       if (r->start != guard_page() || r->npages != 1)
@@ -2202,16 +2188,16 @@ vmmap_own_layout(void)
 {
   expect_map_shape(own_map(), "at the start");
   if (run_at((uint64)main)->state != VMMAP_TEXT)
-    FAIL("main() at %p is in a %s run, want text", main, run_state_name(run_at((uint64)main)->state));
+    FAIL("main() at %p is in a %s run, want text", main, vmmap_state_name(run_at((uint64)main)->state));
   uint32 stack_state = run_at(stack_page)->state;
   if (stack_state != VMMAP_PRIVATE && stack_state != VMMAP_SHARED)
-    FAIL("the stack page is in a %s run, want private or shared", run_state_name(stack_state));
+    FAIL("the stack page is in a %s run, want private or shared", vmmap_state_name(stack_state));
   char *eager = heap_pages(2);
   eager[0] = eager[PGSIZE] = 1;
   struct vmmap_run *r = run_at((uint64)eager);
   if (r->state != VMMAP_PRIVATE || run_end(r) != (uint64)eager + 2 * PGSIZE)
     FAIL("2 written heap pages at %p are in a %s run ending at %p, want private ending at %p",
-         eager, run_state_name(r->state), (void *)run_end(r), eager + 2 * PGSIZE);
+         eager, vmmap_state_name(r->state), (void *)run_end(r), eager + 2 * PGSIZE);
   expect_map_shape(own_map(), "after 2 eager heap pages");
   char *lazy = lazy_pages(3);
   expect_run((uint64)lazy, 3, VMMAP_LAZY, "3 fresh lazy pages");

@@ -25,24 +25,10 @@
 
 static struct vmmap_run first_runs[FIRST_RUNS];
 
-static const char *
-state_word(uint32 state)
-{
-  switch (state) {
-  case VMMAP_GUARD:   return "guard";
-  case VMMAP_TEXT:    return "text";
-  case VMMAP_PRIVATE: return "private";
-  case VMMAP_SHARED:  return "shared cow";
-  case VMMAP_ZERO:    return "zero page";
-  case VMMAP_LAZY:    return "lazy (unmapped)";
-  default:            return 0;
-  }
-}
-
 static void
 print_run(const struct vmmap_run *r)
 {
-  const char *word = state_word(r->state);
+  const char *word = vmmap_state_name(r->state);
   uint64 end = r->start + r->npages * PGSIZE;
 
   printf("%p-%p %6lu %s  ", (void *)r->start, (void *)end, r->npages,

@@ -157,13 +157,8 @@ is_lazy_heap(pagetable_t pt, uint64 va)
   return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
 }
 
-/*
- * fault_resolve(), and the write-ahead's way in: with ahead, a copy-on-write
- * page is resolved before anyone writes it, and its PTE says so (PTE_AHEAD,
- * with PTE_D clear until a write comes).
- */
-static enum fault_result
-resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa, int ahead)
+enum fault_result
+fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
   struct fault_ctx f = { .va = PGROUNDDOWN(va) };
   f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
@@ -194,10 +189,6 @@ resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa, int ahe
         fault_reuse(&f);                    /* cannot fail */
       else
         r = fault_copy(&f);
-      if (r == FAULT_RESOLVED && ahead) {
-        *f.pte = (*f.pte & ~PTE_D) | PTE_AHEAD;
-        COUNT(&f, cow_ahead);
-      }
     }
     if (r != FAULT_RESOLVED)
       return r;
@@ -212,12 +203,6 @@ resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa, int ahe
   if (pa)
     *pa = PTE2PA(*f.pte);
   return FAULT_RESOLVED;
-}
-
-enum fault_result
-fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
-{
-  return resolve(pt, va, access, pa, 0);
 }
 
 /* Pages resolved ahead that went (unmapped, or shared again by fork) without being written. */
@@ -260,8 +245,13 @@ fault_write_ahead(struct proc *p, uint64 va)
     if (pte == 0 || (*pte & (PTE_V | PTE_U | PTE_W | PTE_COW)) != (PTE_V | PTE_U | PTE_COW) ||
         PTE2PA(*pte) == (uint64)page_zero())
       break;                        /* not a shared page (a write to the zero page is a fill) */
-    if (resolve(p->pagetable, next, FAULT_WRITE, 0, 1) != FAULT_RESOLVED)
+    if (fault_resolve(p->pagetable, next, FAULT_WRITE, 0) != FAULT_RESOLVED)
       break;                        /* out of memory: the real write will fault and decide */
+    /* Resolved for a write that has not come: say so, and let PTE_D tell whether it does. */
+    pte = pt_walk(p->pagetable, next, 0);
+    *pte = (*pte & ~PTE_D) | PTE_AHEAD;
+    p->vm.cow_ahead++;
+    __atomic_add_fetch(&totals.cow_ahead, 1, __ATOMIC_RELAXED);
   }
   p->ahead_next = next;
 }
