@@ -1050,6 +1050,53 @@ table_exec_while_shared(void)
   release_pages(table_pages, TABLE_PAGES);
 }
 
+/*
+ * Out of memory while copying a shared table: with no page left, the
+ * child's first write lands in a leaf table it still shares (far from its
+ * stack's table, which it has made its own), so the table copy itself fails.
+ * The child is killed; we keep our memory, and nothing leaks.
+ */
+static void
+table_copy_out_of_memory(void)
+{
+  int ready[2], gate[2];
+  grab_table_pages();
+  claim_image_pages();
+  make_pipe(ready);
+  make_pipe(gate);
+  int pid = fork_checked();
+  if (pid == 0) {
+    char c = 'r';
+    close(ready[0]);
+    close(gate[1]);
+    write(ready[1], &c, 1);                    /* our stack's table is our own by now */
+    read(gate[0], &c, 1);
+    table_pages[(uint64)(TABLE_PAGES - 1) * PGSIZE] = c;
+    exit(0);
+  }
+  char c;
+  close(ready[1]);
+  close(gate[0]);
+  if (read(ready[0], &c, 1) != 1)
+    FAIL("child did not report ready");
+  int eaten = 0;
+  while (sbrk(OOM_EAT_CHUNK) != SBRK_ERROR)
+    eaten += OOM_EAT_CHUNK;
+  while (sbrk(PGSIZE) != SBRK_ERROR)
+    eaten += PGSIZE;
+  int left = freepages();
+  close(gate[1]);
+  int status = reap(pid);
+  sbrk(-eaten);
+  if (left != 0)
+    FAIL("%d pages still free after eating memory, want none", left);
+  expect_status(status, KILLED, "child writing a shared table with no memory left");
+  for (int i = 0; i < TABLE_PAGES; i++)
+    expect_page_tag(table_pages, i, TABLE_TAG, "parent after its child was killed");
+  release_pages(table_pages, TABLE_PAGES);
+  close(ready[0]);
+}
+
 /* ================= write-ahead ================= */
 
 #define AHEAD_PAGES 64
@@ -1171,6 +1218,7 @@ static const struct test tests[] = {
   { "table_shrink_across_shared", table_shrink_across_shared },
   { "table_copyout_into_shared", table_copyout_into_shared },
   { "table_exec_while_shared", table_exec_while_shared },
+  { "table_copy_out_of_memory", table_copy_out_of_memory },
   { "write_ahead_in_order", write_ahead_in_order },
   { "write_ahead_not_in_order", write_ahead_not_in_order },
   { "write_ahead_waste_counted", write_ahead_waste_counted },

@@ -25,6 +25,14 @@
 struct cpu cpus[NCPU];
 
 static struct proc procs[NPROC];
+
+/*
+ * One bit per page of RAM for proc_shared_pages(). Static, so that vmstat
+ * answers even when memory is exhausted (when it matters most); the lock
+ * serialises callers and is taken before any proc lock.
+ */
+static uint8 shared_bits[(PHYSTOP - KERNBASE) / PGSIZE / 8];
+static struct spinlock shared_bits_lock;
 static struct proc *init_proc;
 
 static struct spinlock pid_lock;
@@ -60,6 +68,7 @@ proc_table_init(void)
 {
   spin_init(&pid_lock, "next_pid");
   spin_init(&wait_lock, "wait_lock");
+  spin_init(&shared_bits_lock, "shared_bits");
   for (int i = 0; i < NPROC; i++) {
     struct proc *p = &procs[i];
     spin_init(&p->lock, "proc");
@@ -496,25 +505,22 @@ proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
   return -1;
 }
 
-_Static_assert((PHYSTOP - KERNBASE) / PGSIZE <= PGSIZE * 8, "one page of bits covers RAM");
-
 int
 proc_shared_pages(void)
 {
-  uint8 *bitmap = page_alloc();
-  if (bitmap == 0)
-    return -1;
+  int shared = 0;
+  spin_lock(&shared_bits_lock);
+  memset(shared_bits, 0, sizeof(shared_bits));
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
     if (p->state != UNUSED && p->state != ZOMBIE && p->pagetable)
-      uvm_mark_shared(p->pagetable, p->sz, bitmap);
+      uvm_mark_shared(p->pagetable, p->sz, shared_bits);
     spin_unlock(&p->lock);
   }
-  int shared = 0;
-  for (int i = 0; i < PGSIZE; i++)
-    for (uint8 bits = bitmap[i]; bits != 0; bits &= bits - 1)   /* clears the lowest set bit */
+  for (int i = 0; i < sizeof(shared_bits); i++)
+    for (uint8 bits = shared_bits[i]; bits != 0; bits &= bits - 1)   /* clears the lowest set bit */
       shared++;
-  page_free(bitmap);
+  spin_unlock(&shared_bits_lock);
   return shared;
 }
 

@@ -111,7 +111,7 @@ int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
                 uint64 *sleeping);
 
-/* User pages that more than one address space maps now, each counted once; -1 if out of memory. */
+/* User pages that more than one address space maps now, each counted once. */
 int  proc_shared_pages(void);
 /* uvm_describe() for process pid, under its lock: the number of runs, or -1 if no such process. */
 struct vmmap_run;

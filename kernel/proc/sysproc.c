@@ -99,10 +99,7 @@ sys_vmstat(void)
   struct proc_vmcount counts;
   if (pid == 0) {
     fault_counters(&counts);
-    int shared = proc_shared_pages();
-    if (shared < 0)
-      return -1;
-    st.cow_shared = shared;
+    st.cow_shared = proc_shared_pages();
     st.resident_pages = st.total_pages - st.free_pages;
   } else if (proc_vmstat(pid, &counts, &st.resident_pages, &st.cow_shared, &st.sleeping) < 0) {
     return -1;
