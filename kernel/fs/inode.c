@@ -34,6 +34,41 @@ void inode_cache_init(void)
     sleeplock_init(&icache.inode[i].lock, "inode");
 }
 
+/*
+ * Free the inodes still allocated on disk that no directory names (nlink 0):
+ * files unlinked while open, whose last close never came because the
+ * machine stopped. Without this they and their blocks would leak for good.
+ * At this disk size a scan of the inode blocks is quick; it runs once, at
+ * boot, after the log's recovery, in process context. Each inode is freed
+ * by dropping the only reference to it, in a transaction of its own, just
+ * as the last close would have.
+ */
+static void
+reclaim_orphans(int dev)
+{
+  int freed = 0;
+  for (uint inum = ROOTINO; inum < fs_sb.ninodes; inum++) {
+    struct buf *b = bread(dev, IBLOCK(inum, fs_sb));
+    struct dinode *di = (struct dinode *)b->data + inum % IPB;
+    int orphan = di->type != 0 && di->nlink == 0;
+    brelse(b);
+    if (!orphan)
+      continue;
+    log_begin_op();
+    struct inode *ip = inode_get(dev, inum);
+    if (ip != 0) {
+      inode_lock(ip);                 /* read it: inode_put frees only what it has read */
+      inode_unlock(ip);
+      inode_put(ip);
+      freed++;
+    }
+    log_end_op();
+  }
+  if (freed > 0)
+    kprintf("fs: freed %d orphaned inode%s (unlinked while open when the system stopped)\n",
+            freed, freed == 1 ? "" : "s");
+}
+
 void fs_init(int dev)
 {
   struct buf *b = bread(dev, SUPERBLOCK_BLOCKNO);
@@ -46,6 +81,7 @@ void fs_init(int dev)
     panic("fs_init: inconsistent superblock (size %d, nblocks %d, ninodes %d)",
           fs_sb.size, fs_sb.nblocks, fs_sb.ninodes);
   log_init(dev, &fs_sb);
+  reclaim_orphans(dev);
 }
 
 /* ---- the inode cache ---- */
