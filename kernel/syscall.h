@@ -27,5 +27,6 @@
 #define SYS_vmstat  22   /* memory and copy-on-write counters (kernel/vmstat.h) */
 #define SYS_fsstat  23   /* free blocks and inodes (kernel/vmstat.h) */
 #define SYS_vmmap   24   /* a process's pages by state (kernel/vmstat.h) */
+#define SYS_vmcheck 25   /* the invariant walker: page counts against page tables */
 
 #endif

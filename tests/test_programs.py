@@ -1,7 +1,9 @@
 """
 test_programs.py: the stress programs (forktest, stressfs, grind) and the
 xv6 API compatibility check (xv6compat) succeed, and give back every physical
-page they used: `vmstat` shows the same number of free pages before and after.
+page they used: `vmstat` shows the same number of free pages before and after,
+and the invariant walker (`vmcheck`) finds every page's count matching the
+page tables.
 """
 import re
 
@@ -36,3 +38,5 @@ def test_program_succeeds_without_leaking(machine, command, success):
     assert success in output.splitlines(), f"expected a line {success!r} from {command}, saw:\n{output}"
     after = free_pages(machine)
     assert after == before, f"expected {before} free pages after {command} (as before it), saw {after}"
+    check = machine.run("vmcheck")
+    assert check == "vmcheck: ok\n", f"expected page counts to match the page tables after {command}:\n{check}"

@@ -7,7 +7,8 @@
  *   cowtest NAME...    just those
  *
  * Each test runs in a child of cowtest, and afterwards every page it used
- * must be back on the free list.
+ * must be back on the free list, and every page's count must match the page
+ * tables (vmcheck).
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
@@ -1255,6 +1256,11 @@ run_test(const struct test *t)
   int after = freepages();
   if (after != before) {
     printf("%s: FAILED free pages: %d before the test, %d after\n", t->name, before, after);
+    exit(1);
+  }
+  if (vmcheck() != 0) {
+    printf("%s: FAILED page counts disagree with the page tables (the console names the pages)\n",
+           t->name);
     exit(1);
   }
   printf("%s: ok\n", t->name);

@@ -13,6 +13,7 @@
 #include "kernel/mm/pagetable.h"
 #include "kernel/trap/trap.h"
 #include "kernel/proc/proc.h"
+#include "kernel/mm/vmcheck.h"
 #include "kernel/fs/bio.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/file.h"
@@ -30,6 +31,7 @@ kernel_main(void)
     page_allocator_init();
     kvm_init();
     proc_table_init();   /* maps the kernel stacks: before paging starts (see kvm_map) */
+    vmcheck_init();
     kvm_init_hart();
     trap_init();
     trap_init_hart();

@@ -130,6 +130,33 @@ page_refcount(void *pa)
   return pageref_get(&refs, (uint64)pa);
 }
 
+/* Pages seen on the free list by page_check_free_list. Needs pool.lock. */
+static uint8 on_free_list[RAM_PAGES / 8];
+
+int
+page_check_free_list(int report)
+{
+  int problems = 0;
+  uint64 listed = 0;
+  spin_lock(&pool.lock);
+  memset(on_free_list, 0, sizeof(on_free_list));
+  for (struct free_page *fp = pool.head; fp != 0; fp = fp->next) {
+    uint64 f = ((uint64)fp - KERNBASE) / PGSIZE;
+    uint32 owners = pageref_get(&refs, (uint64)fp);
+    int twice = on_free_list[f / 8] & (1 << (f % 8));
+    on_free_list[f / 8] |= 1 << (f % 8);
+    listed++;
+    if ((owners != 0 || twice) && problems++ < report)
+      kprintf("vmcheck: free page %p %s\n", fp, twice ? "is on the free list twice" : "has references");
+    if (twice)
+      break;                        /* a cycle: stop walking */
+  }
+  if (listed != pool.nfree && problems++ < report)
+    kprintf("vmcheck: %lu pages on the free list, the count says %lu\n", listed, pool.nfree);
+  spin_unlock(&pool.lock);
+  return problems;
+}
+
 uint64
 page_free_count(void)
 {

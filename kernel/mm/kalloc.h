@@ -35,6 +35,12 @@ uint32 page_refcount(void *pa);
 void *page_zero(void);
 
 uint64 page_free_count(void);
+/*
+ * The invariant walker's part here: every page on the free list has no
+ * references and is there once, and the list is as long as the count says.
+ * Prints at most report problems; returns how many it found.
+ */
+int page_check_free_list(int report);
 uint64 page_total_count(void);
 
 #endif

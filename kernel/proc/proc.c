@@ -17,6 +17,7 @@
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/proc/proc.h"
+#include "kernel/mm/vmcheck.h"
 #include "kernel/trap/trap.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
@@ -522,6 +523,19 @@ proc_shared_pages(void)
       shared++;
   spin_unlock(&shared_bits_lock);
   return shared;
+}
+
+int
+proc_vm_check(void)
+{
+  vmcheck_begin();
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    spin_lock(&p->lock);
+    if (p->state != UNUSED && p->pagetable)
+      vmcheck_add(p->pagetable);
+    spin_unlock(&p->lock);
+  }
+  return vmcheck_end();
 }
 
 int

@@ -111,6 +111,8 @@ int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
                 uint64 *sleeping);
 
+/* The invariant walker over every live address space (kernel/mm/vmcheck.h): problems found. */
+int  proc_vm_check(void);
 /* User pages that more than one address space maps now, each counted once. */
 int  proc_shared_pages(void);
 /* uvm_describe() for process pid, under its lock: the number of runs, or -1 if no such process. */

@@ -114,6 +114,13 @@ sys_vmstat(void)
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 
+/* vmcheck(): 0 if every page's count matches the page tables (kernel/mm/vmcheck.h), else -1. */
+uint64
+sys_vmcheck(void)
+{
+  return proc_vm_check() == 0 ? 0 : -1;
+}
+
 /*
  * vmmap(pid, runs, max): pid's address space as runs (kernel/vmstat.h). The
  * runs are gathered a page-sized batch at a time under the process's lock

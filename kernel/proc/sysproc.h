@@ -15,5 +15,6 @@ uint64 sys_uptime(void);
 uint64 sys_exec(void);
 uint64 sys_vmstat(void);
 uint64 sys_vmmap(void);
+uint64 sys_vmcheck(void);
 
 #endif

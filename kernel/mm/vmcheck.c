@@ -1,0 +1,115 @@
+/*
+ * vmcheck.c: the invariant walker (see vmcheck.h). What a page's count
+ * should be:
+ *   - a root or level-1 page-table page: 1, its address space's;
+ *   - a leaf page table: one per level-1 entry pointing at it (shared leaf
+ *     tables have several);
+ *   - a user page: one per distinct leaf table mapping it (a shared table
+ *     counts once, however many address spaces share it), plus one for the
+ *     zero page, which the allocator keeps;
+ *   - a page no page table maps: 0 (free) or 1 (a kernel page: a trapframe,
+ *     a kernel stack, a pipe), never more.
+ */
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/lib/klib.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/mm/kalloc.h"
+#include "kernel/mm/vmcheck.h"
+
+#define RAM_PAGES     ((PHYSTOP - KERNBASE) / PGSIZE)
+#define MAX_REPORTED  8      /* problems printed; the rest are only counted */
+
+/* Needs check_lock. Static: the walker must work when memory is exhausted. */
+static struct spinlock check_lock;
+static uint32 expected[RAM_PAGES];
+static uint8 table_seen[RAM_PAGES / 8];
+
+extern char end[];   /* first byte after the kernel image (kernel.ld) */
+
+static int
+managed(uint64 pa)
+{
+  return pa >= KERNBASE && pa < PHYSTOP && pa % PGSIZE == 0;
+}
+
+static uint64
+frame(uint64 pa)
+{
+  return (pa - KERNBASE) / PGSIZE;
+}
+
+static void
+expect_one_more(uint64 pa)
+{
+  if (managed(pa))
+    expected[frame(pa)]++;
+}
+
+void
+vmcheck_init(void)
+{
+  spin_init(&check_lock, "vmcheck");
+}
+
+void
+vmcheck_begin(void)
+{
+  spin_lock(&check_lock);
+  memset(expected, 0, sizeof(expected));
+  memset(table_seen, 0, sizeof(table_seen));
+}
+
+/* The leaf table at pa: its own reference, and (the first time it is seen) its pages'. */
+static void
+add_leaf_table(uint64 pa)
+{
+  ASSERT_HELD(&check_lock);
+  expect_one_more(pa);
+  uint64 f = frame(pa);
+  if (table_seen[f / 8] & (1 << (f % 8)))
+    return;
+  table_seen[f / 8] |= 1 << (f % 8);
+  pagetable_t leaf = (pagetable_t)pa;
+  for (int i = 0; i <= PXMASK; i++)
+    if ((leaf[i] & PTE_V) && (leaf[i] & PTE_U))   /* trapframe and trampoline are not counted mappings */
+      expect_one_more(PTE2PA(leaf[i]));
+}
+
+void
+vmcheck_add(pagetable_t root)
+{
+  ASSERT_HELD(&check_lock);
+  expect_one_more((uint64)root);
+  for (int top = 0; top <= PXMASK; top++) {
+    if ((root[top] & PTE_V) == 0)
+      continue;
+    pagetable_t middle = (pagetable_t)PTE2PA(root[top]);
+    expect_one_more((uint64)middle);
+    for (int mid = 0; mid <= PXMASK; mid++)
+      if (middle[mid] & PTE_V)
+        add_leaf_table(PTE2PA(middle[mid]));
+  }
+}
+
+int
+vmcheck_end(void)
+{
+  ASSERT_HELD(&check_lock);
+  int problems = 0;
+  uint64 zero = (uint64)page_zero();
+  expected[frame(zero)]++;                           /* the allocator's own reference */
+  for (uint64 pa = PGROUNDUP((uint64)end); pa < PHYSTOP; pa += PGSIZE) {
+    uint32 want = expected[frame(pa)];
+    uint32 have = page_refcount((void *)pa);
+    int bad = want > 0 ? have != want : have > 1;
+    if (bad && problems++ < MAX_REPORTED)
+      kprintf("vmcheck: page %p has %u references, the page tables account for %u\n",
+              (void *)pa, have, want);
+  }
+  problems += page_check_free_list(MAX_REPORTED - MIN(problems, MAX_REPORTED));
+  spin_unlock(&check_lock);
+  return problems;
+}

@@ -1,0 +1,25 @@
+/*
+ * vmcheck.h: the invariant walker. It recomputes, from every page table in
+ * the system, how many references each page should have, and compares that
+ * with the counts the allocator keeps; and it checks that every free page is
+ * on the free list once. Tests run it (the vmcheck() system call) after their
+ * workloads; a mismatch is a kernel bug, reported with the page's address.
+ *
+ * A snapshot: run it while no other process changes its memory. Usage:
+ * vmcheck_begin(); vmcheck_add(pt) for every live page table; vmcheck_end().
+ */
+#ifndef KERNEL_MM_VMCHECK_H
+#define KERNEL_MM_VMCHECK_H
+
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+
+void vmcheck_init(void);
+/* Takes the walker's lock (a spinlock, held until vmcheck_end) and clears its counts. */
+void vmcheck_begin(void);
+/* Count the references one address space's page tables hold. */
+void vmcheck_add(pagetable_t root);
+/* Compare, print one console line per problem (a few at most), release the lock: the number of problems. */
+int vmcheck_end(void);
+
+#endif
