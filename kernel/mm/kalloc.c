@@ -72,9 +72,37 @@ page_zero(void)
   return zero_page;
 }
 
+/*
+ * Fault injection for tests (failalloc()): when the countdown, set by
+ * page_fail_after, reaches zero, that allocation fails as if memory were
+ * exhausted. 0 means off. Atomic updates only.
+ */
+static int fail_countdown;
+
+int
+page_fail_after(int n)
+{
+  return __atomic_exchange_n(&fail_countdown, n > 0 ? n : 0, __ATOMIC_ACQ_REL);
+}
+
+/* Is this the allocation the test asked to fail? */
+static int
+injected_failure(void)
+{
+  int left = __atomic_load_n(&fail_countdown, __ATOMIC_ACQUIRE);
+  while (left > 0) {
+    if (__atomic_compare_exchange_n(&fail_countdown, &left, left - 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+      return left == 1;
+  }
+  return 0;
+}
+
 void *
 page_alloc_nozero(void)
 {
+  if (injected_failure())
+    return 0;
   spin_lock(&pool.lock);
   struct free_page *fp = pool.head;
   if (fp) {

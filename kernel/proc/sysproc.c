@@ -114,6 +114,13 @@ sys_vmstat(void)
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 
+/* failalloc(n): tests only; the n-th page allocation from now fails (0: off). The old countdown. */
+uint64
+sys_failalloc(void)
+{
+  return page_fail_after(arg_int(0));
+}
+
 /* vmcheck(): 0 if every page's count matches the page tables (kernel/mm/vmcheck.h), else -1. */
 uint64
 sys_vmcheck(void)

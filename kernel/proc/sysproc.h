@@ -16,5 +16,6 @@ uint64 sys_exec(void);
 uint64 sys_vmstat(void);
 uint64 sys_vmmap(void);
 uint64 sys_vmcheck(void);
+uint64 sys_failalloc(void);
 
 #endif

@@ -23,7 +23,7 @@ static uint64 (*const syscall_table[])(void) = {
   [SYS_write] = sys_write,   [SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
   [SYS_link] = sys_link,     [SYS_mkdir] = sys_mkdir,   [SYS_close] = sys_close,
   [SYS_vmstat] = sys_vmstat, [SYS_fsstat] = sys_fsstat,   [SYS_vmmap] = sys_vmmap,
-  [SYS_vmcheck] = sys_vmcheck,
+  [SYS_vmcheck] = sys_vmcheck, [SYS_failalloc] = sys_failalloc,
 };
 
 #define NSYSCALL (sizeof(syscall_table) / sizeof(syscall_table[0]))
