@@ -118,6 +118,10 @@ user/_%: user/%.o $(ULIB) user/user.ld
 mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
 	gcc -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
+# mkfs/fsck fs.img checks an image (read only); see mkfs/fsck.c
+mkfs/fsck: mkfs/fsck.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+	gcc -Wall -Werror -O2 -I. -o $@ mkfs/fsck.c
+
 fs.img: mkfs/mkfs README.md $(UPROGS)
 	mkfs/mkfs $@ README=README.md $(UPROGS)
 
@@ -179,7 +183,7 @@ bench:
 
 clean:
 	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym kernel/.build-*
-	rm -f user/*.o user/*.d user/_* user/*.asm user/*.debug user/usys.S mkfs/mkfs fs.img .gdbinit
+	rm -f user/*.o user/*.d user/_* user/*.asm user/*.debug user/usys.S mkfs/mkfs mkfs/fsck fs.img .gdbinit
 	rm -rf tests/results tests/__pycache__ .pytest_cache bench-results
 	-$(MAKE) -C tests/unit clean
 
