@@ -126,7 +126,7 @@ fs.img: mkfs/mkfs README.md $(UPROGS)
 	mkfs/mkfs $@ README=README.md $(UPROGS)
 
 .DEFAULT_GOAL := all
-all: kernel/kernel fs.img
+all: kernel/kernel fs.img mkfs/fsck
 .SECONDARY: $(UPROG_SRCS:.c=.o) $(ULIB)
 
 -include kernel/*/*.d user/*.d

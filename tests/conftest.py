@@ -203,6 +203,11 @@ class Machine:
     # ---- reading the console ----
 
     @property
+    def disk(self):
+        """The private copy of the disk QEMU runs on (gone after stop())."""
+        return Path(self._tmpdir) / "fs.img" if self._tmpdir else None
+
+    @property
     def text(self):
         return self.console.text if self.console else ""
 

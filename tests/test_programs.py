@@ -2,16 +2,21 @@
 test_programs.py: the stress programs (forktest, stressfs, grind) and the
 xv6 API compatibility check (xv6compat) succeed, and give back every physical
 page they used: `vmstat` shows the same number of free pages before and after,
-and the invariant walker (`vmcheck`) finds every page's count matching the
-page tables.
+the invariant walker (`vmcheck`) finds every page's count matching the page
+tables, and the host's fsck finds the disk they used clean.
 """
 import re
+import subprocess
 
 import pytest
+
+from conftest import REPO
 
 FREE_PAGES_RE = re.compile(r"^free_pages (\d+)$", re.M)   # user/vmstat.c: "name value" lines
 PROGRAM_TIMEOUT = 240       # seconds for one program
 GRIND_ROUNDS = 30
+FSCK = REPO / "mkfs" / "fsck"
+FSCK_TIMEOUT = 30
 
 PROGRAMS = [
     ("forktest", "forktest: OK"),
@@ -40,3 +45,6 @@ def test_program_succeeds_without_leaking(machine, command, success):
     assert after == before, f"expected {before} free pages after {command} (as before it), saw {after}"
     check = machine.run("vmcheck")
     assert check == "vmcheck: ok\n", f"expected page counts to match the page tables after {command}:\n{check}"
+    # Every system call has returned, so every transaction is on its home blocks: fsck must agree.
+    fsck = subprocess.run([str(FSCK), str(machine.disk)], capture_output=True, text=True, timeout=FSCK_TIMEOUT)
+    assert fsck.returncode == 0, f"expected fsck to find the disk clean after {command}:\n{fsck.stdout}{fsck.stderr}"
