@@ -3058,6 +3058,30 @@ new_dir_entries(void)
   remove_path("ut_ents");
 }
 
+/*
+ * A directory removed while it is our working directory takes no new names:
+ * a file or directory made in it would be lost with it, inode and blocks,
+ * once its last reference went (found by sysfuzz).
+ */
+static void
+create_in_removed_dir(void)
+{
+  struct fsstat before, after;
+  expect_ok(fsstat(&before), "fsstat() before");
+  make_dir("ut_gone");
+  expect_eq(chdir("ut_gone"), 0, "chdir(ut_gone)");
+  expect_eq(unlink("/ut_gone"), 0, "unlink(/ut_gone), our working directory");
+  expect_eq(open("f", O_CREATE | O_RDWR), -1, "open(f, O_CREATE) in the removed directory");
+  expect_eq(mkdir("d"), -1, "mkdir(d) in the removed directory");
+  expect_eq(mknod("n", 1, 0), -1, "mknod(n) in the removed directory");
+  expect_eq(link("/README", "l"), -1, "link(/README, l) into the removed directory");
+  expect_eq(chdir("/"), 0, "chdir(/)");
+  expect_ok(fsstat(&after), "fsstat() after");
+  if (after.free_inodes != before.free_inodes || after.free_blocks != before.free_blocks)
+    FAIL("free inodes %d -> %d, blocks %d -> %d, want both back", (int)before.free_inodes,
+         (int)after.free_inodes, (int)before.free_blocks, (int)after.free_blocks);
+}
+
 static void
 unlink_dot(void)
 {
@@ -3580,6 +3604,7 @@ static const struct test tests[] = {
   { "root_dotdot", root_dotdot, QUICK },
   { "new_dir_entries", new_dir_entries, QUICK },
   { "unlink_dot", unlink_dot, QUICK },
+  { "create_in_removed_dir", create_in_removed_dir, QUICK },
   { "mkdir_existing", mkdir_existing, QUICK },
   { "unlink_nonempty_dir", unlink_nonempty_dir, QUICK },
   { "link_to_dir", link_to_dir, QUICK },

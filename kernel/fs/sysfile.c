@@ -141,7 +141,7 @@ uint64 sys_link(void)
     return -1;
   }
   inode_lock(dp);
-  if (dp->dev != ip->dev || dir_link(dp, name, ip->inum) < 0) {
+  if (dp->nlink == 0 || dp->dev != ip->dev || dir_link(dp, name, ip->inum) < 0) {
     inode_unlock_put(dp);
     drop_link(ip);
     log_end_op();
@@ -223,6 +223,15 @@ static struct inode *create(const char *path, short type, short major, short min
   if (dp == 0)
     return 0;
   inode_lock(dp);
+  if (dp->nlink == 0) {
+    /*
+     * The directory was removed (it is still someone's working directory,
+     * or was removed while we looked the path up): nothing may be created
+     * in it, or it would be lost with it when its last reference goes.
+     */
+    inode_unlock_put(dp);
+    return 0;
+  }
 
   uint inum = dir_find(dp, name, 0);
   if (inum != 0) {
