@@ -6,6 +6,7 @@
 DEPS_FOR_qemu     = qemu
 DEPS_FOR_qemu-gdb = qemu
 DEPS_FOR_test     = test
+DEPS_FOR_soak     = test
 DEPS_FOR_unittest = unit
 DEPS_FOR_bench    = bench
 DEPS_FOR_gdb      =
@@ -177,6 +178,12 @@ test: all unittest
 unittest:
 	$(MAKE) -C tests/unit run
 
+# make soak: the long runs `make test` keeps short: hundreds of crash points
+# (tests/test_crash.py; POINTS=N to choose how many)
+POINTS ?= 300
+soak: all
+	CRASH_POINTS=$(POINTS) $(PYTHON) tests/run.py -k test_crash
+
 # side-by-side fork benchmark: eager copy vs copy-on-write, one run
 bench:
 	tools/bench.sh
@@ -191,7 +198,8 @@ help:
 	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
 	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
+	@echo "make soak [POINTS=N] hundreds of crash points (crash recovery)"
 	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
 	@echo "make COW=0 ...       build with eager-copy fork"
 
-.PHONY: all qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings bench clean help FORCE
+.PHONY: all qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE
