@@ -57,16 +57,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, ConsoleError, Machine, c_define
+from conftest import REPO, ConsoleError, Machine
+from diskformat import BSIZE, DINODE, DIRENT, NDIRECT, ROOTINO, SUPERBLOCK, T_FILE
 
-BSIZE = c_define("kernel/fs.h", "BSIZE")
-NDIRECT = c_define("kernel/fs.h", "NDIRECT")
-DIRSIZ = c_define("kernel/fs.h", "DIRSIZ")
-ROOTINO = c_define("kernel/fs.h", "ROOTINO")
-T_FILE = c_define("kernel/stat.h", "T_FILE")
-SUPERBLOCK = struct.Struct("<8I")   # magic size nblocks ninodes nlog logstart inodestart bmapstart
-DINODE = struct.Struct(f"<4hI{NDIRECT + 1}I")   # type major minor nlink size addrs[]
-DIRENT = struct.Struct(f"<H{DIRSIZ}s")          # inum name
 LOG_COUNT = struct.Struct("<i")    # the log header's first field: blocks committed, not yet home
 NINDIRECT = BSIZE // 4
 IPB = BSIZE // DINODE.size

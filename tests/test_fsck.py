@@ -17,19 +17,10 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, c_define
+from conftest import REPO
+from diskformat import BSIZE, DINODE, DIRENT, NDIRECT, ROOTINO, SUPERBLOCK, T_DEVICE, T_DIR, T_FILE
 
-BSIZE = c_define("kernel/fs.h", "BSIZE")
-NDIRECT = c_define("kernel/fs.h", "NDIRECT")
-DIRSIZ = c_define("kernel/fs.h", "DIRSIZ")
-ROOTINO = c_define("kernel/fs.h", "ROOTINO")
-T_DIR = c_define("kernel/stat.h", "T_DIR")
-T_FILE = c_define("kernel/stat.h", "T_FILE")
-T_DEVICE = c_define("kernel/stat.h", "T_DEVICE")
 
-SUPERBLOCK = struct.Struct("<8I")   # magic size nblocks ninodes nlog logstart inodestart bmapstart
-DINODE = struct.Struct(f"<4hI{NDIRECT + 1}I")   # type major minor nlink size addrs[]
-DIRENT = struct.Struct(f"<H{DIRSIZ}s")          # inum name
 UINT = struct.Struct("<I")
 LOG_INT = struct.Struct("<i")        # the log header: int n, then int block[]
 NINDIRECT = BSIZE // UINT.size

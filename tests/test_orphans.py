@@ -6,17 +6,12 @@ The disk is made by editing a copy of fs.img the way such a crash leaves it;
 `df` (fsstat) then shows the same free blocks and inodes as the clean disk.
 """
 import re
-import struct
 import tempfile
 from pathlib import Path
 
-from conftest import FS_IMAGE, Machine, c_define
+from conftest import FS_IMAGE, Machine
+from diskformat import BSIZE, DINODE, NDIRECT, SUPERBLOCK, T_FILE
 
-BSIZE = c_define("kernel/fs.h", "BSIZE")
-NDIRECT = c_define("kernel/fs.h", "NDIRECT")
-T_FILE = c_define("kernel/stat.h", "T_FILE")
-SUPERBLOCK = struct.Struct("<8I")      # magic size nblocks ninodes nlog logstart inodestart bmapstart
-DINODE = struct.Struct(f"<4hI{NDIRECT + 1}I")   # type major minor nlink size addrs[]
 BITS_PER_BLOCK = BSIZE * 8
 ORPHAN_LINE = re.compile(r"^fs: freed 1 orphaned inode \(unlinked while open when the system stopped\)$", re.M)
 

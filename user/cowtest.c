@@ -473,6 +473,22 @@ cow_copy(void)
 #define OOM_EAT_CHUNK    (16 * PGSIZE)
 
 /* With memory gone, the child's copy-on-write faults cannot be served: only it dies. */
+/*
+ * Grow our heap until sbrk fails, in chunks, then (to_the_last_page) page by
+ * page, so that the next allocation anyone makes fails. Bytes grown; give
+ * them back with sbrk(-eaten).
+ */
+static int
+eat_memory(int to_the_last_page)
+{
+  int eaten = 0;
+  while (sbrk(OOM_EAT_CHUNK) != SBRK_ERROR)
+    eaten += OOM_EAT_CHUNK;
+  while (to_the_last_page && sbrk(PGSIZE) != SBRK_ERROR)
+    eaten += PGSIZE;
+  return eaten;
+}
+
 static void
 oom_kills_writer(void)
 {
@@ -498,9 +514,7 @@ oom_kills_writer(void)
   close(gate[0]);
   if (read(ready[0], &c, 1) != 1)
     FAIL("child did not report ready");
-  int eaten = 0;
-  while (sbrk(OOM_EAT_CHUNK) != SBRK_ERROR)
-    eaten += OOM_EAT_CHUNK;
+  int eaten = eat_memory(0);
   int left = freepages();
   close(gate[1]);
   int status = reap(pid);
@@ -1080,11 +1094,7 @@ table_copy_out_of_memory(void)
   close(gate[0]);
   if (read(ready[0], &c, 1) != 1)
     FAIL("child did not report ready");
-  int eaten = 0;
-  while (sbrk(OOM_EAT_CHUNK) != SBRK_ERROR)
-    eaten += OOM_EAT_CHUNK;
-  while (sbrk(PGSIZE) != SBRK_ERROR)
-    eaten += PGSIZE;
+  int eaten = eat_memory(1);
   int left = freepages();
   close(gate[1]);
   int status = reap(pid);
