@@ -489,12 +489,16 @@ eat_memory(int to_the_last_page)
   return eaten;
 }
 
-static void
-oom_kills_writer(void)
+/*
+ * A child that shares p writes npages pages from page first, once memory is
+ * gone: we fork it (it first makes its stack its own and says so), eat
+ * memory (to_the_last_page: every page), let it write, reap it and give the
+ * memory back. Its exit status; *left is the free pages it wrote with.
+ */
+static int
+write_with_memory_gone(char *p, int first, int npages, int to_the_last_page, int *left)
 {
   int ready[2], gate[2];
-  char *p = grab_pages(OOM_SHARED_PAGES);
-  tag_pages(p, OOM_SHARED_PAGES, 3);
   claim_image_pages();
   make_pipe(ready);
   make_pipe(gate);
@@ -503,9 +507,9 @@ oom_kills_writer(void)
     char c = 'r';
     close(ready[0]);
     close(gate[1]);
-    write(ready[1], &c, 1);   /* our stack is our own by now */
+    write(ready[1], &c, 1);   /* our stack (and its leaf table) is our own by now */
     read(gate[0], &c, 1);
-    for (int i = 0; i < OOM_SHARED_PAGES; i++)
+    for (int i = first; i < first + npages; i++)
       p[(uint64)i * PGSIZE] = c;
     exit(0);
   }
@@ -514,18 +518,28 @@ oom_kills_writer(void)
   close(gate[0]);
   if (read(ready[0], &c, 1) != 1)
     FAIL("child did not report ready");
-  int eaten = eat_memory(0);
-  int left = freepages();
+  int eaten = eat_memory(to_the_last_page);
+  *left = freepages();
   close(gate[1]);
   int status = reap(pid);
   sbrk(-eaten);
+  close(ready[0]);
+  return status;
+}
+
+static void
+oom_kills_writer(void)
+{
+  int left;
+  char *p = grab_pages(OOM_SHARED_PAGES);
+  tag_pages(p, OOM_SHARED_PAGES, 3);
+  int status = write_with_memory_gone(p, 0, OOM_SHARED_PAGES, 0, &left);
   if (left >= OOM_SHARED_PAGES)
     FAIL("%d pages still free after eating memory, want fewer than %d", left, OOM_SHARED_PAGES);
   expect_status(status, KILLED, "child writing shared pages with no memory left");
   for (int i = 0; i < OOM_SHARED_PAGES; i++)
     expect_page_tag(p, i, 3, "parent after its child was killed");
   release_pages(p, OOM_SHARED_PAGES);
-  close(ready[0]);
 }
 
 static void
@@ -1074,38 +1088,15 @@ table_exec_while_shared(void)
 static void
 table_copy_out_of_memory(void)
 {
-  int ready[2], gate[2];
+  int left;
   grab_table_pages();
-  claim_image_pages();
-  make_pipe(ready);
-  make_pipe(gate);
-  int pid = fork_checked();
-  if (pid == 0) {
-    char c = 'r';
-    close(ready[0]);
-    close(gate[1]);
-    write(ready[1], &c, 1);                    /* our stack's table is our own by now */
-    read(gate[0], &c, 1);
-    table_pages[(uint64)(TABLE_PAGES - 1) * PGSIZE] = c;
-    exit(0);
-  }
-  char c;
-  close(ready[1]);
-  close(gate[0]);
-  if (read(ready[0], &c, 1) != 1)
-    FAIL("child did not report ready");
-  int eaten = eat_memory(1);
-  int left = freepages();
-  close(gate[1]);
-  int status = reap(pid);
-  sbrk(-eaten);
+  int status = write_with_memory_gone(table_pages, TABLE_PAGES - 1, 1, 1, &left);
   if (left != 0)
     FAIL("%d pages still free after eating memory, want none", left);
   expect_status(status, KILLED, "child writing a shared table with no memory left");
   for (int i = 0; i < TABLE_PAGES; i++)
     expect_page_tag(table_pages, i, TABLE_TAG, "parent after its child was killed");
   release_pages(table_pages, TABLE_PAGES);
-  close(ready[0]);
 }
 
 /* ================= write-ahead ================= */
