@@ -179,10 +179,12 @@ unittest:
 	$(MAKE) -C tests/unit run
 
 # make soak: the long runs `make test` keeps short: hundreds of crash points
-# (tests/test_crash.py; POINTS=N to choose how many)
+# (tests/test_crash.py; POINTS=N), write logs cut after every write
+# (tests/test_crash_writes.py; WRITE_RUNS=N)
 POINTS ?= 300
+WRITE_RUNS ?= 20
 soak: all
-	CRASH_POINTS=$(POINTS) $(PYTHON) tests/run.py -k test_crash
+	CRASH_POINTS=$(POINTS) CRASH_WRITE_RUNS=$(WRITE_RUNS) $(PYTHON) tests/run.py -k 'test_crash'
 
 # side-by-side fork benchmark: eager copy vs copy-on-write, one run
 bench:
@@ -198,7 +200,7 @@ help:
 	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
 	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
-	@echo "make soak [POINTS=N] hundreds of crash points (crash recovery)"
+	@echo "make soak [POINTS=N] [WRITE_RUNS=N]   crash recovery at hundreds of kills and every write"
 	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
 	@echo "make COW=0 ...       build with eager-copy fork"
 

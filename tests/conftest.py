@@ -133,12 +133,14 @@ class Machine:
     than inside this class.
     """
 
-    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE):
+    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE, write_log=None):
         self.name = name
         self.harts = harts
         self.allow_usertraps = allow_usertraps
         self.kernel = Path(kernel)
         self.disk_image = Path(disk)
+        # QEMU's blklogwrites driver appends every disk write, in order, to this file.
+        self.write_log = Path(write_log) if write_log else None
         self.mark = 0          # console offset where the next wait starts looking
         self.argv = []
         self.proc = None
@@ -154,7 +156,9 @@ class Machine:
             "-m", MEMORY, "-smp", str(self.harts), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
-            "-drive", f"file={disk},if=none,format=raw,id=x0",
+            "-drive", f"file={disk},if=none,format=raw,id=x0" if self.write_log is None else
+            f"driver=blklogwrites,file.driver=file,file.filename={disk},"
+            f"log.driver=file,log.filename={self.write_log},if=none,id=x0",
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
         ]
 
@@ -165,6 +169,8 @@ class Machine:
         self._tmpdir = tempfile.mkdtemp(prefix="kernel-test-")
         disk = Path(self._tmpdir) / "fs.img"
         shutil.copyfile(self.disk_image, disk)
+        if self.write_log is not None:
+            self.write_log.write_bytes(b"")   # QEMU opens, but does not create, the log
         self.argv = self.command(disk)
         self.proc = subprocess.Popen(
             self.argv, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -30,7 +30,8 @@
  *   crashload: close NAME       the unlinked file is closed (and freed)
  *   crashload: mkdir D / cwd D / rmdir D / in-removed D nlink N / left D
  *   crashload: reaped D         the child in D has exited (D's inode is freed)
- *   crashload: sync K           every step announced above is on the disk
+ *   crashload: sync K           every step announced above is on the disk, and so
+ *                               is "sync K" in the file /crashsync
  * A line that starts with "crashload: FAILED" reports a system call that
  * failed although it should have worked; that role then exits.
  *
@@ -43,7 +44,11 @@
  * giving it back. Now and then the main process takes every token: no
  * operation is running then, so the last one to end has committed the
  * group, and everything announced before is home. It prints "sync K" and
- * gives the tokens back. A second pipe holding one byte is a door that a
+ * gives the tokens back. Before it prints, it writes "sync K" over the start
+ * of /crashsync, alone on the log, so the write commits before it returns: a
+ * disk that holds marker K holds every step announced before the line, which
+ * lets a test that cuts the disk's write stream anywhere know what it must
+ * find (tests/test_crash_writes.py). A second pipe holding one byte is a door that a
  * role passes before taking a token; the main process shuts it while it
  * gathers the tokens, so the roles cannot keep passing them among
  * themselves.
@@ -68,6 +73,8 @@
 #include "user/user.h"
 
 #define DIR_NAME        "/crash"
+#define SYNC_MARKER     "/crashsync"   /* "sync K\n", K in SYNC_DIGITS digits, rewritten in place */
+#define SYNC_DIGITS     6
 #define NAME_MAX        16       /* room for any name this program makes */
 #define RECORD_MAX      1000     /* longest record */
 #define MIN_WRITERS     2
@@ -559,6 +566,27 @@ start_role(uint seed, int role)
   exit(0);
 }
 
+/*
+ * Writes "sync K" over the marker file. The caller holds every token, so this
+ * is the only log operation running and each call below commits on its own.
+ */
+static void
+write_sync_marker(int k)
+{
+  char line[] = "sync 000000\n";
+  int digit;
+  int fd;
+
+  for (digit = SYNC_DIGITS; digit > 0; digit--, k /= 10)
+    line[sizeof("sync ") - 1 + digit - 1] = '0' + k % 10;
+  fd = open(SYNC_MARKER, O_CREATE | O_WRONLY);
+  if (fd < 0)
+    failed("open", SYNC_MARKER, fd);
+  if (write(fd, line, sizeof(line) - 1) != sizeof(line) - 1)
+    failed("write", SYNC_MARKER, -1);
+  close(fd);
+}
+
 /* Marks, now and then, a moment when no log operation runs (see the top of the file). */
 static void
 sync_forever(void)
@@ -575,6 +603,7 @@ sync_forever(void)
     for (held = 0; held < ntokens; held += n)
       if ((n = read(gate[0], tokens, ntokens - held)) <= 0)
         failed("read", "token pipe", n);
+    write_sync_marker(k);
     printf("crashload: sync %d\n", k);
     if (write(gate[1], tokens, ntokens) != ntokens || write(door[1], tokens, 1) != 1)
       failed("write", "token pipe", -1);
