@@ -134,7 +134,8 @@ def test_every_write_is_a_safe_place_to_crash(index):
         start = bytes(disk)
         stories = {}
         marker = 0
-        records = 0
+        required = 0     # records the cuts' sync markers required, summed over the cuts
+        most = 0         # writers' records on the disk at the fullest cut
         with open(cut_image, "wb+") as cut_file:
             cut_file.write(disk)
             for cut in range(len(writes) + 1):
@@ -157,7 +158,8 @@ def test_every_write_is_a_safe_place_to_crash(index):
                 problems, counts = judge(story, listing, checked, orphans)
                 assert not bad and not problems, \
                     f"{at} (sync marker {marker}):\n" + "\n".join(bad + problems) + f"\n{said}"
-                records = max(records, counts["found"])
+                required += counts["required"]
+                most = max(most, counts["found"])
         assert marker >= whole.syncs, \
             f"{where}: the console shows {whole.syncs} sync lines, but after the last logged write the " \
             f"marker reads only {marker}: the write log lost writes, or a sync was not durable\n{said}"
@@ -176,5 +178,6 @@ def test_every_write_is_a_safe_place_to_crash(index):
             booted.append(f"{kind} (write {cut}: {replayed} log blocks replayed, {len(orphans)} orphans freed)")
     print(f"write-cut run {index}: seed {seed}, {harts} harts, killed after {kill_after} record lines: "
           f"{len(writes)} writes, {len(writes) + 1} cuts checked by fsck and against the console; "
-          f"{whole.syncs} syncs; up to {records} announced writers' records required on disk; "
+          f"{whole.syncs} syncs; {required} records required by a sync marker, all found (up to {most} "
+          f"at one cut); "
           f"booted {'; '.join(booted)}")

@@ -1,8 +1,9 @@
 /*
  * allocfail: allocation failures at every step of a workload. For n = 1, 2,
  * ...: make the n-th page allocation from now fail (failalloc(n)), run one
- * round of a workload in a child (fork, copy-on-write, lazy fills, a pipe,
- * the file system, exec), stop injecting, and check that free pages, free
+ * round of a workload in a child (fork, copy-on-write faults and a copy in
+ * copyout, lazy fills, a shrink inside a shared page table, a pipe, the file
+ * system, exec), stop injecting, and check that free pages, free
  * inodes and free blocks are back at their values before the round and that
  * the page counts match the page tables (vmcheck()). The failure must have
  * cost at most the workload's child (killed, or a system call returning -1).
@@ -20,6 +21,9 @@
 
 #define LAZY_PAGES   64
 #define EAGER_PAGES  8
+#define TABLE_SPAN   (512 * PGSIZE)       /* the memory one leaf page table maps */
+#define FAR_BYTES    (2 * TABLE_SPAN)     /* a lazy range whose top is in a leaf table of its own */
+#define SHRINK_PAGES 2
 #define FILE_BYTES   3000
 #define SCRATCH_FILE "af_scratch"
 #define NO_LIMIT     1000000
@@ -41,14 +45,27 @@ workload(void)
   if (eager != SBRK_ERROR)
     for (int i = 0; i < EAGER_PAGES; i++)
       eager[(uint64)i * PGSIZE] = 2;
+  char *far = sbrklazy(FAR_BYTES);
+  if (far != SBRK_ERROR)
+    far[FAR_BYTES - PGSIZE] = 5;                      /* a fill, and a leaf table */
   int pid = fork();
   if (pid == 0) {
+    int fds[2];
+    if (eager != SBRK_ERROR && pipe(fds) == 0) {
+      char c = 'c';
+      write(fds[1], &c, 1);
+      read(fds[0], eager, 1);                         /* a copy inside copyout */
+      close(fds[0]);
+      close(fds[1]);
+    }
     if (eager != SBRK_ERROR)
-      for (int i = 0; i < EAGER_PAGES; i++)
+      for (int i = 1; i < EAGER_PAGES; i++)
         eager[(uint64)i * PGSIZE] = 3;                /* copy-on-write copies */
     if (lazy != SBRK_ERROR)
       for (int i = 0; i < LAZY_PAGES; i += 2)
         lazy[(uint64)i * PGSIZE] = 4;                 /* zero-page copies and fills */
+    if (far != SBRK_ERROR)
+      sbrk(-(SHRINK_PAGES * PGSIZE));                 /* ends inside a shared table: owns it first */
     exit(0);
   }
   if (pid > 0)
