@@ -180,11 +180,14 @@ unittest:
 
 # make soak: the long runs `make test` keeps short: hundreds of crash points
 # (tests/test_crash.py; POINTS=N), write logs cut after every write
-# (tests/test_crash_writes.py; WRITE_RUNS=N)
+# (tests/test_crash_writes.py; WRITE_RUNS=N), and the many-hart stress
+# program on 2, 4 and 8 harts (tests/test_stress.py; STRESS_ROUNDS=N each)
 POINTS ?= 300
 WRITE_RUNS ?= 20
+STRESS_ROUNDS ?= 300
 soak: all
-	CRASH_POINTS=$(POINTS) CRASH_WRITE_RUNS=$(WRITE_RUNS) $(PYTHON) tests/run.py -k 'test_crash'
+	CRASH_POINTS=$(POINTS) CRASH_WRITE_RUNS=$(WRITE_RUNS) STRESS_ROUNDS=$(STRESS_ROUNDS) \
+	  $(PYTHON) tests/run.py -k 'test_crash or test_stress'
 
 # side-by-side fork benchmark: eager copy vs copy-on-write, one run
 bench:
@@ -200,7 +203,7 @@ help:
 	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
 	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
-	@echo "make soak [POINTS=N] [WRITE_RUNS=N]   crash recovery at hundreds of kills and every write"
+	@echo "make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"
 	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
 	@echo "make COW=0 ...       build with eager-copy fork"
 
