@@ -418,6 +418,38 @@ class QemuGdb:
                 proc.wait()
 
 
+# ---- figures: what the robustness tests tried, summed over a run ----
+
+# {kind: {what: count}}, in the order tests first reported them. Only tests
+# that passed add to it, so every count is of work that was checked.
+FIGURES = {}
+
+
+@pytest.fixture
+def tally(request):
+    """
+    tally(kind, what=count, ...): adds counts to the run's figures, printed
+    at the end (`figures` section), e.g. tally("crash points", points=1,
+    records=40). Counts reach the figures only if the test passes.
+    """
+    pending = []
+    yield lambda kind, **counts: pending.append((kind, counts))
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.passed:
+        for kind, counts in pending:
+            totals = FIGURES.setdefault(kind, {})
+            for what, count in counts.items():
+                totals[what] = totals.get(what, 0) + count
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("figures (passed tests only)")
+        for kind, totals in FIGURES.items():
+            terminalreporter.write_line(f"{kind}: " + ", ".join(f"{what.replace('_', ' ')} {count}"
+                                                                 for what, count in totals.items()))
+
+
 # ---- pytest plumbing ----
 
 def pytest_addoption(parser):

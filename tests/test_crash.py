@@ -73,7 +73,7 @@ def crash_point(index):
 
 
 @pytest.mark.parametrize("index", range(CRASH_POINTS), ids=lambda i: f"point{i}")
-def test_crash_point(index):
+def test_crash_point(index, tally):
     seed, harts, kill_after, in_commit = crash_point(index)
     kill = f"after {kill_after} record lines" + (", at the next commit" if in_commit else "")
     where = (f"crash point {index}: crashload {seed} on {harts} harts, killed {kill} "
@@ -89,6 +89,8 @@ def test_crash_point(index):
             pytest.fail(f"{e}\n{said}", pytrace=False)
         assert story.writers, f"crashload never started:\n{said}"
         orphans, replayed, checked, counts = reboot_and_judge(crashed, story, harts, f"crash-{seed}-reboot", said)
+    tally("crash points", points=1, records_required_by_last_sync=counts["required"],
+          records_found=counts["found"], orphans_freed=len(orphans), log_blocks_replayed=replayed)
     print(f"crash point {index}: seed {seed}, {harts} harts, killed {kill}: "
           f"{story.lines} lines, {story.syncs} syncs; writers' records: {counts['announced']} announced, "
           f"{counts['found']} on disk ({counts['required']} required by the last sync; "

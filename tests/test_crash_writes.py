@@ -115,7 +115,7 @@ def hardest_cuts(writes, image):
 
 @pytest.mark.timeout(RUN_TIMEOUT)
 @pytest.mark.parametrize("index", range(WRITE_RUNS), ids=lambda i: f"run{i}")
-def test_every_write_is_a_safe_place_to_crash(index):
+def test_every_write_is_a_safe_place_to_crash(index, tally):
     seed, harts, kill_after = write_run(index)
     where = (f"write-cut run {index}: crashload {seed} on {harts} harts, killed after {kill_after} record "
              f"lines (again: CRASH_WRITE_RUNS={max(WRITE_RUNS, index + 1)} pytest "
@@ -176,6 +176,8 @@ def test_every_write_is_a_safe_place_to_crash(index):
                 cut_image, Story(console, durable=marker), harts, f"crash-writes-{seed}-cut{cut}",
                 f"{where}\nbooted the cut after write {cut} of {len(writes)} ({kind})\n{said}")
             booted.append(f"{kind} (write {cut}: {replayed} log blocks replayed, {len(orphans)} orphans freed)")
+    tally("disk cut after every write", runs=1, cuts_checked=len(writes) + 1,
+          record_checks=required, cuts_booted=len(booted))
     print(f"write-cut run {index}: seed {seed}, {harts} harts, killed after {kill_after} record lines: "
           f"{len(writes)} writes, {len(writes) + 1} cuts checked by fsck and against the console; "
           f"{whole.syncs} syncs; {required} records required by a sync marker, all found (up to {most} "

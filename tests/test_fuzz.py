@@ -91,10 +91,11 @@ def check_fuzz_run(output, seed, calls, procs):
 @pytest.mark.usertraps
 @pytest.mark.harts(1, 3)
 @pytest.mark.timeout(TEST_TIMEOUT)
-def test_fuzz_leaves_no_trace(machine, harts):
+def test_fuzz_leaves_no_trace(machine, harts, tally):
     for seed, calls, procs in FUZZ_RUNS:
         output = machine.run(f"sysfuzz {seed} {calls} {procs}", timeout=RUN_TIMEOUT)
-        check_fuzz_run(output, seed, calls, procs)
+        minus_one, succeeded = check_fuzz_run(output, seed, calls, procs)
+        tally("system-call fuzzer", runs=1, calls_made=minus_one + succeeded, returned_minus_one=minus_one)
     check = machine.run("vmcheck")
     assert check == "vmcheck: ok\n", \
         f"expected page counts to match the page tables after the fuzz runs, saw:\n{check}"

@@ -79,7 +79,7 @@ def replay(seed, rounds, harts):
 
 
 def check_output(output, seed, rounds, again):
-    """The seed line, no failures, every round in order and a total that adds up."""
+    """The seed line, no failures, every round in order and a total that adds up; returns the total."""
     lines = output.splitlines()
     seed_line = f"stress: seed {seed} rounds {rounds}"
     assert lines and lines[0] == seed_line, \
@@ -104,11 +104,12 @@ def check_output(output, seed, rounds, again):
     assert rounds_sum < total <= rounds_sum + OUTSIDE_ROUNDS_MAX, (
         f"expected the OK line's total to be the rounds' {rounds_sum} checks plus 1 to "
         f"{OUTSIDE_ROUNDS_MAX} more, saw {total} (replay: {again})")
+    return total
 
 
 @pytest.mark.harts(2, 4, 8)
 @pytest.mark.timeout(RUN_TIMEOUT + 120)
-def test_stress_leaves_nothing_behind(machine, harts):
+def test_stress_leaves_nothing_behind(machine, harts, tally):
     seed, rounds = seed_for(harts), STRESS_ROUNDS
     command = f"stress {seed} {rounds}"
     again = replay(seed, rounds, harts)
@@ -121,7 +122,7 @@ def test_stress_leaves_nothing_behind(machine, harts):
     disk_before = disk_space(machine)
 
     output = machine.run(command, timeout=RUN_TIMEOUT)
-    check_output(output, seed, rounds, again)
+    checks = check_output(output, seed, rounds, again)
 
     pages_after = free_pages(machine)
     assert pages_after == pages_before, (
@@ -141,3 +142,4 @@ def test_stress_leaves_nothing_behind(machine, harts):
     assert fsck.returncode == 0, (
         f"expected fsck to find the disk clean after `{command}` on {harts} harts, saw exit "
         f"status {fsck.returncode}:\n{fsck.stdout}{fsck.stderr}(replay: {again})")
+    tally("stress", runs=1, rounds=rounds, checks=checks)
