@@ -46,12 +46,13 @@
  * group, and everything announced before is home. It prints "sync K" and
  * gives the tokens back. Before it prints, it writes "sync K" over the start
  * of /crashsync, alone on the log, so the write commits before it returns: a
- * disk that holds marker K holds every step announced before the line, which
- * lets a test that cuts the disk's write stream anywhere know what it must
- * find (tests/test_crash_writes.py). A second pipe holding one byte is a door that a
- * role passes before taking a token; the main process shuts it while it
- * gathers the tokens, so the roles cannot keep passing them among
- * themselves.
+ * disk that holds marker K holds every step announced before the line. So a
+ * test that cuts the disk's write stream anywhere knows what it must find
+ * there (tests/test_crash_writes.py).
+ *
+ * A second pipe holding one byte is a door that a role passes before taking
+ * a token; the main process shuts it while it gathers the tokens, so the
+ * roles cannot keep passing them among themselves.
  *
  * A record is self-checking: "STREAM:NNNNNN:LLLL:" (the stream's name, the
  * record number from 1, the record length), then letters that depend on the
