@@ -35,20 +35,19 @@
  * A line that starts with "crashload: FAILED" reports a system call that
  * failed although it should have worked; that role then exits.
  *
- * A returned write() is not yet on the disk: the log commits a group of
- * operations only when none is running, and while the roles keep it busy a
- * group can stay open for many steps. So the main process marks points that
- * are surely on disk. A pipe holds one token per role; a role holds a token
- * while inside any system call that may start a log operation (open, write,
- * close, link, unlink, mkdir, chdir, and a child's exit), and prints after
- * giving it back. Now and then the main process takes every token: no
- * operation is running then, so the last one to end has committed the
- * group, and everything announced before is home. It prints "sync K" and
- * gives the tokens back. Before it prints, it writes "sync K" over the start
- * of /crashsync, alone on the log, so the write commits before it returns: a
- * disk that holds marker K holds every step announced before the line. So a
- * test that cuts the disk's write stream anywhere knows what it must find
- * there (tests/test_crash_writes.py).
+ * A system call returns only once its changes are committed, so every step
+ * announced is on the disk. A test that cuts the disk's stream of writes at
+ * some write does not know which lines had been printed by then, so the
+ * main process also marks points on the disk itself. A pipe holds one token
+ * per role; a role holds a token while inside any system call that may
+ * start a log operation (open, write, close, link, unlink, mkdir, chdir,
+ * and a child's exit), and prints after giving it back. Now and then the
+ * main process takes every token: no operation is running then, and
+ * everything announced before is home. It writes "sync K" over the start
+ * of /crashsync, alone on the log, so the write commits before it returns,
+ * then prints "sync K" and gives the tokens back. A disk that holds marker
+ * K holds every step announced before that line, and none done after
+ * marker K+1 (tests/test_crash_writes.py).
  *
  * A second pipe holding one byte is a door that a role passes before taking
  * a token; the main process shuts it while it gathers the tokens, so the

@@ -6,6 +6,12 @@
  * into the log area, the header (the commit point) is written, then the
  * blocks are written home and the header cleared.
  *
+ * An operation that ends while others still run waits for its group's commit
+ * before it returns, so a system call that returned has its changes on the
+ * disk: a crash after write() returned keeps what it wrote. (Waiting is safe:
+ * every operation frees its locks before it ends, so the ones still running
+ * never wait for a process asleep here.)
+ *
  * Logged buffers stay pinned in the buffer cache until they are home, so
  * committing reads no block from disk. I/O on the log area itself goes
  * through a private buffer, never through the cache, so a commit needs no
@@ -37,6 +43,7 @@ static struct {
   int capacity;           /* slots usable: LOGSIZE, or fewer if the disk's log is smaller */
   int outstanding;        /* operations between begin and end */
   int committing;         /* a commit is writing; no operation may start */
+  uint64 groups_done;     /* groups committed since boot; the open group is number groups_done */
   struct log_header lh;   /* the group being built (or being committed) */
   struct buf staging;     /* private buffer for the log area's blocks */
 } logstate;
@@ -165,6 +172,16 @@ void log_end_op(void)
   } else {
     /* Our unused reservation may be what a waiting begin_op needs. */
     proc_wakeup(&logstate);
+    /*
+     * Our changes are on the disk only once the group commits: wait for that,
+     * unless the group has changed nothing. No process waits here for
+     * ever: each one adds at most one operation to a group before it waits,
+     * so the group's operations run out and the last one commits.
+     */
+    uint64 group = logstate.groups_done;
+    int changed = logstate.lh.n > 0;
+    while (changed && logstate.groups_done == group)
+      proc_sleep(&logstate, &logstate.lock);
   }
   spin_unlock(&logstate.lock);
 
@@ -172,6 +189,7 @@ void log_end_op(void)
     commit();   /* sleeps on the disk: no spinlock may be held */
     spin_lock(&logstate.lock);
     logstate.committing = 0;
+    logstate.groups_done++;
     proc_wakeup(&logstate);
     spin_unlock(&logstate.lock);
   }
