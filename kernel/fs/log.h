@@ -22,7 +22,11 @@ struct buf;
 void log_init(int dev, struct superblock *sb);
 /* Start an operation; may wait until the log has room for MAXOPBLOCKS more blocks. */
 void log_begin_op(void);
-/* End an operation; the last one out commits the group (and waits for the disk). */
+/*
+ * End an operation; the last one out commits the group (and waits for the
+ * disk). The others wait for that commit if the group changed anything, so
+ * on return the caller's changes are on the disk.
+ */
 void log_end_op(void);
 /* Record that b (held by the caller) changed; it is written at commit. */
 void log_write(struct buf *b);
