@@ -497,9 +497,12 @@ reap(const int *pids, int n, const char *const *names)
          SHOW_HEX, (STATUS_TAG << STATUS_TAG_SHIFT) | (bad << STATUS_TOKEN_SHIFT), bad_status);
 }
 
-/* Grows the heap eagerly by n bytes; the old break must be where sbrk(0) said. */
+/*
+ * Grows the heap by n bytes, eagerly or lazily; the call must return the old
+ * break (where sbrk(0) said) and move the break by n.
+ */
 static char *
-grow(int n)
+grow_heap(int n, int lazy)
 {
   char *old = sbrk(0);
   char *got;
@@ -507,10 +510,16 @@ grow(int n)
   checks++;
   if (old == SBRK_ERROR)
     fail_expecting("sbrk(0)", 0, -1, "the break", -1);
-  got = sbrk(n);
-  expect_addr("sbrk(n) returned the old break", old, got);
-  expect_addr("break after sbrk(n)", old + n, sbrk(0));
+  got = lazy ? sbrklazy(n) : sbrk(n);
+  expect_addr(lazy ? "sbrklazy(n) returned the old break" : "sbrk(n) returned the old break", old, got);
+  expect_addr(lazy ? "break after sbrklazy(n)" : "break after sbrk(n)", old + n, sbrk(0));
   return old;
+}
+
+static char *
+grow(int n)
+{
+  return grow_heap(n, 0);
 }
 
 /* Gives back n bytes at the top of the heap, which must start at base + n. */
@@ -820,17 +829,10 @@ role_lazy(void)
   static struct lazy_plan plan;
   int size = rng_range(&rng, LAZY_MIB_MIN, LAZY_MIB_MAX) * MIB;
   int ntouch = rng_range(&rng, LAZY_TOUCH_MIN, LAZY_TOUCH_MAX);
-  char *base = sbrk(0);
-  char *got;
+  char *base = grow_heap(size, 1);
   int pid;
   int i;
 
-  checks++;
-  if (base == SBRK_ERROR)
-    fail_expecting("sbrk(0)", 0, -1, "the break", -1);
-  got = sbrklazy(size);
-  expect_addr("sbrklazy(n) returned the old break", base, got);
-  expect_addr("break after sbrklazy(n)", base + size, sbrk(0));
   plan.first = (uint64 *)PGROUNDUP((uint64)base);
   plan.npages = (base + size - (char *)plan.first) / PGSIZE;
   plan.salt = rng_next(&rng);
@@ -866,8 +868,7 @@ role_lazy(void)
 
   shrink(base, size);
   /* The same range again: nothing of the old words may show through. */
-  got = sbrklazy(size);
-  expect_addr("sbrklazy(n) after shrinking returned the old break", base, got);
+  expect_addr("sbrklazy(n) after shrinking returned the old break", base, grow_heap(size, 1));
   for (i = 0; i < plan.ntouched; i++)
     lazy_expect_page(&plan, plan.page[i], 0, 0, "lazy page grown again after sbrk(-n)");
   shrink(base, size);
