@@ -26,6 +26,8 @@ struct vmstat {
   uint64 page_fills;      /* lazy or zero-page pages first written: given a fresh zeroed page */
   uint64 cow_ahead;       /* of cow_faults: pages resolved ahead of a sequential writer */
   uint64 cow_ahead_unused;/* system: of those, pages unmapped or shared again never written */
+  uint64 idle_late_wakeups;/* system: wakeups an interrupt made on a hart idling after an empty
+                             scan of the run queue; it must not then sleep through them (stays 0) */
 };
 
 /*

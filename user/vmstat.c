@@ -51,6 +51,8 @@ main(int argc, char *argv[])
   show("cow_ahead", st.cow_ahead);
   if (pid == SYSTEM_WIDE)
     show("cow_ahead_unused", st.cow_ahead_unused);
+  if (pid == SYSTEM_WIDE)
+    show("idle_late_wakeups", st.idle_late_wakeups);
   if (pid != SYSTEM_WIDE)
     show("sleeping", st.sleeping);
   exit(0);

@@ -48,6 +48,7 @@ static struct spinlock wait_lock;
 
 void swtch(struct context *save, struct context *load);
 static void fork_return(void);
+static void hart_idle(struct cpu *c);
 
 struct cpu *
 mycpu(void)
@@ -387,8 +388,12 @@ scheduler(void)
   struct cpu *c = mycpu();
   c->proc = 0;
   for (;;) {
-    irq_enable();                 /* let devices wake someone up */
-    irq_disable();                /* ... but not between the checks below */
+    /*
+     * Interrupts are on only here, between scans: a device's wakeup lands
+     * before the next scan reads the states, never after it.
+     */
+    irq_enable();
+    irq_disable();
     int ran = 0;
     for (struct proc *p = procs; p < &procs[NPROC]; p++) {
       spin_lock(&p->lock);
@@ -401,11 +406,34 @@ scheduler(void)
       }
       spin_unlock(&p->lock);
     }
-    if (!ran) {
-      irq_enable();
-      asm volatile("wfi");        /* nothing to do until the next interrupt */
-    }
+    if (!ran)
+      hart_idle(c);
   }
+}
+
+/* Wakeups an interrupt made while its hart was past an empty scan and about to idle. */
+static uint64 idle_late_wakeups;   /* atomic updates only */
+
+/*
+ * Wait for an interrupt, with interrupts off. wfi returns as soon as an
+ * enabled interrupt is pending, even while sstatus.SIE masks it (privileged
+ * spec, WFI), so an interrupt that arrives after the scan keeps the hart
+ * awake instead of being taken before wfi, waking someone, and leaving the
+ * hart asleep until the next tick. The scheduler takes it on its next turn.
+ */
+static void
+hart_idle(struct cpu *c)
+{
+  KASSERT(!irq_enabled());
+  c->idle = 1;
+  asm volatile("wfi");
+  c->idle = 0;
+}
+
+uint64
+proc_idle_late_wakeups(void)
+{
+  return __atomic_load_n(&idle_late_wakeups, __ATOMIC_RELAXED);
 }
 
 void
@@ -461,8 +489,12 @@ proc_wakeup(void *chan)
     if (p == me)
       continue;
     spin_lock(&p->lock);
-    if (p->state == SLEEPING && p->chan == chan)
+    if (p->state == SLEEPING && p->chan == chan) {
       p->state = RUNNABLE;
+      /* An interrupt taken by an idling hart: it must not go back to sleep now. */
+      if (mycpu()->idle)
+        __atomic_add_fetch(&idle_late_wakeups, 1, __ATOMIC_RELAXED);
+    }
     spin_unlock(&p->lock);
   }
 }

@@ -29,6 +29,7 @@ struct cpu {
   struct context context;   /* the scheduler loop's registers */
   int irq_depth;            /* irq_push_off() nesting */
   int irq_were_on;          /* interrupts were on before the first push */
+  int idle;                 /* in hart_idle(): an empty scan found nothing to run */
 };
 
 extern struct cpu cpus[NCPU];
@@ -97,7 +98,9 @@ void proc_set_killed(struct proc *p);
 int  proc_killed(struct proc *p);
 /* Change user memory by n bytes (growth allocates now unless lazy); 0 or -1. */
 int  proc_grow(int n, int lazy);
-void proc_dump(void);              /* the ^P listing */
+void proc_dump(void);
+/* Wakeups made by an interrupt on a hart that was idling after an empty scan (should stay 0). */
+uint64 proc_idle_late_wakeups(void);              /* the ^P listing */
 
 /* Page table with only trampoline and trapframe mapped; 0 when out of memory. */
 pagetable_t proc_pagetable_new(struct proc *p);

@@ -111,6 +111,7 @@ sys_vmstat(void)
   st.page_fills = counts.page_fills;
   st.cow_ahead = counts.cow_ahead;
   st.cow_ahead_unused = fault_ahead_unused();
+  st.idle_late_wakeups = proc_idle_late_wakeups();
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 
