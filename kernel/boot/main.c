@@ -42,6 +42,7 @@ kernel_main(void)
     file_table_init();
     virtio_disk_init();
     proc_first_user();
+    proc_start_kernel_threads();
     __sync_synchronize();
     machine_ready = 1;
   } else {

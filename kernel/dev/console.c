@@ -159,8 +159,8 @@ commit_line(void)
 void
 console_intr(int c)
 {
-  if (c == CTRL('P')) {   /* outside the lock: proc_dump takes proc locks */
-    proc_dump();
+  if (c == CTRL('P')) {   /* the listing is long: a kernel thread prints it, not this interrupt */
+    proc_dump_request();
     return;
   }
   spin_lock(&cons.lock);

@@ -11,6 +11,7 @@
 #include "kernel/mm/pagetable.h"
 #include "kernel/mm/fault.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/proc/proc.h"
 
 /*
@@ -145,6 +146,18 @@ counters_for(pagetable_t pt)
 }
 
 /*
+ * The lock a step on pt must hold: the current process's address-space
+ * lock when pt is its table; none for a table no one else can see yet
+ * (exec's new image).
+ */
+static struct sleeplock *
+space_lock_for(pagetable_t pt)
+{
+  struct proc *p = myproc();
+  return (p && p->pagetable == pt) ? &p->vm_lock : 0;
+}
+
+/*
  * Is page va lazy heap of pt's process? Only the current process's table has
  * a lazy heap here: the other tables fault_resolve sees (exec's new image)
  * are mapped in full. The break moves only by the process itself, so no lock
@@ -157,48 +170,74 @@ is_lazy_heap(pagetable_t pt, uint64 va)
   return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
 }
 
+/*
+ * Decide: walk to va's PTE, read it once, and pick the step. No lock: only
+ * the owner changes its own tables (observers only read them), and a table
+ * shared with others never changes at all.
+ */
+static void
+fault_begin(struct fault_ctx *f, pagetable_t pt, uint64 va, enum fault_access access)
+{
+  *f = (struct fault_ctx){ .va = PGROUNDDOWN(va) };
+  f->pte = pt_walk(pt, f->va, 0);           /* 0 at or above MAXVA: decide kills */
+  f->old_pte = f->pte ? *f->pte : 0;
+  f->old_pa = PTE2PA(f->old_pte);
+  /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
+  if ((f->old_pte & PTE_V) && (f->old_pte & PTE_COW))
+    f->refs = page_refcount((void *)f->old_pa);
+  if ((f->old_pte & PTE_V) == 0)
+    f->lazy = is_lazy_heap(pt, f->va);
+  f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy);
+}
+
+/*
+ * Do the step decided (fill, reuse or copy). The caller holds the address
+ * space's lock (space_lock_for), so observers never see a table mid-change.
+ */
+static enum fault_result
+fault_act(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
+{
+  f->counts = counters_for(pt);
+  if (f->step == FAULT_FILL_ZERO || f->step == FAULT_FILL)
+    return fault_fill(f, pt);
+  COUNT(f, cow_faults);
+  if (fault_own_table(f, pt, access) != FAULT_RESOLVED)
+    return FAULT_NO_MEMORY;
+  if (f->step == FAULT_REUSE) {
+    fault_reuse(f);                         /* cannot fail */
+    return FAULT_RESOLVED;
+  }
+  return fault_copy(f);
+}
+
 enum fault_result
 fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
 {
-  struct fault_ctx f = { .va = PGROUNDDOWN(va) };
-  f.pte = pt_walk(pt, f.va, 0);             /* 0 at or above MAXVA: decide kills */
-  f.old_pte = f.pte ? *f.pte : 0;
-  f.old_pa = PTE2PA(f.old_pte);
-  /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
-  if ((f.old_pte & PTE_V) && (f.old_pte & PTE_COW))
-    f.refs = page_refcount((void *)f.old_pa);
-
-  if ((f.old_pte & PTE_V) == 0)
-    f.lazy = is_lazy_heap(pt, f.va);
-
-  f.step = fault_decide(f.va, f.old_pte, f.refs, access, f.lazy);
+  struct fault_ctx f;
+  fault_begin(&f, pt, va, access);
   if (f.step == FAULT_KILL)
     return FAULT_BAD_ADDRESS;
-  if (f.step != FAULT_NONE) {
-    /* Off the common path: every step but reuse allocates. */
+  /*
+   * A page resolved ahead, written now: harts that update PTE_D in hardware
+   * never fault here; those that leave it to software (Svade) do, and the
+   * kernel's own writes (copyout) count as writes too.
+   */
+  int mark_written = f.step == FAULT_NONE && access == FAULT_WRITE && (f.old_pte & PTE_D) == 0;
+  if (f.step != FAULT_NONE || mark_written) {
+    /* Off the common path: the steps allocate, and the lock may sleep. */
     KASSERT(spin_none_held());
-    f.counts = counters_for(pt);
+    struct sleeplock *lock = space_lock_for(pt);
+    if (lock)
+      sleeplock_acquire(lock);
     enum fault_result r = FAULT_RESOLVED;
-    if (f.step == FAULT_FILL_ZERO || f.step == FAULT_FILL) {
-      r = fault_fill(&f, pt);
-    } else {
-      COUNT(&f, cow_faults);
-      if (fault_own_table(&f, pt, access) != FAULT_RESOLVED)
-        return FAULT_NO_MEMORY;
-      if (f.step == FAULT_REUSE)
-        fault_reuse(&f);                    /* cannot fail */
-      else
-        r = fault_copy(&f);
-    }
+    if (mark_written)
+      *f.pte |= PTE_A | PTE_D;
+    else
+      r = fault_act(&f, pt, access);
+    if (lock)
+      sleeplock_release(lock);
     if (r != FAULT_RESOLVED)
       return r;
-  } else if (access == FAULT_WRITE && (*f.pte & PTE_D) == 0) {
-    /*
-     * A page resolved ahead, written now. Harts that update PTE_D in
-     * hardware never fault here; those that leave it to software (Svade)
-     * do, and the kernel's own writes (copyout) count as writes too.
-     */
-    *f.pte |= PTE_A | PTE_D;
   }
   if (pa)
     *pa = PTE2PA(*f.pte);
@@ -238,20 +277,23 @@ fault_write_ahead(struct proc *p, uint64 va)
   uint64 page = PGROUNDDOWN(va);
   p->ahead_window = page == p->ahead_next ? MIN(2 * p->ahead_window, WRITE_AHEAD_MAX) : 1;
   uint64 next = page + PGSIZE;
-  for (int n = 1; n < p->ahead_window; n++, next += PGSIZE) {
-    if (next % LEAF_TABLE_SPAN == 0 || next >= p->sz)
-      break;
-    pte_t *pte = pt_walk(p->pagetable, next, 0);
-    if (pte == 0 || (*pte & (PTE_V | PTE_U | PTE_W | PTE_COW)) != (PTE_V | PTE_U | PTE_COW) ||
-        PTE2PA(*pte) == (uint64)page_zero())
-      break;                        /* not a shared page (a write to the zero page is a fill) */
-    if (fault_resolve(p->pagetable, next, FAULT_WRITE, 0) != FAULT_RESOLVED)
-      break;                        /* out of memory: the real write will fault and decide */
-    /* Resolved for a write that has not come: say so, and let PTE_D tell whether it does. */
-    pte = pt_walk(p->pagetable, next, 0);
-    *pte = (*pte & ~PTE_D) | PTE_AHEAD;
-    p->vm.cow_ahead++;
-    __atomic_add_fetch(&totals.cow_ahead, 1, __ATOMIC_RELAXED);
+  if (p->ahead_window > 1) {
+    sleeplock_acquire(&p->vm_lock);
+    for (int n = 1; n < p->ahead_window; n++, next += PGSIZE) {
+      if (next % LEAF_TABLE_SPAN == 0 || next >= p->sz)
+        break;
+      struct fault_ctx f;
+      fault_begin(&f, p->pagetable, next, FAULT_WRITE);
+      /* Shared pages only: a write to the zero page or a lazy page is a fill, not a copy. */
+      if ((f.step != FAULT_REUSE && f.step != FAULT_COPY) || f.old_pa == (uint64)page_zero())
+        break;
+      if (fault_act(&f, p->pagetable, FAULT_WRITE) != FAULT_RESOLVED)
+        break;                      /* out of memory: the real write will fault and decide */
+      /* Resolved for a write that has not come: say so, and let PTE_D tell whether it does. */
+      *f.pte = (*f.pte & ~PTE_D) | PTE_AHEAD;
+      COUNT(&f, cow_ahead);
+    }
+    sleeplock_release(&p->vm_lock);
   }
   p->ahead_next = next;
 }

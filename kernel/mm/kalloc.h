@@ -11,6 +11,18 @@
 #define KERNEL_MM_KALLOC_H
 
 #include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "kernel/memlayout.h"
+
+/* Pages of RAM, counted from KERNBASE: the size of one-bit- or one-count-per-page maps. */
+#define RAM_PAGES  ((PHYSTOP - KERNBASE) / PGSIZE)
+
+/* The number of the page at pa in such maps (pa must be in RAM). */
+static inline uint64
+page_frame(void *pa)
+{
+  return ((uint64)pa - KERNBASE) / PGSIZE;
+}
 
 void page_allocator_init(void);
 

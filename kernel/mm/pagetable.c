@@ -483,16 +483,36 @@ fail:
   return -1;
 }
 
+/* ---- reading an address space for observers (vmstat, vmmap, ^P) ---- */
 /*
- * The address spaces that map the page *pte maps, through this table or
- * others: a page counts one owner per leaf table mapping it, and the leaf
- * table holding pte (pte points into it) may itself be shared.
+ * Callers hold the address space's lock (proc.h, vm_lock), so no entry
+ * changes while they read it; each PTE is still read once, into a local,
+ * and every decision about it is made on that one value.
+ */
+
+/*
+ * The address spaces that map the page pte maps through leaf table
+ * `table`: a page counts one owner per leaf table mapping it, and the leaf
+ * table may itself be shared by several address spaces.
  */
 static uint32
-page_owners(pte_t *pte)
+page_owners(pte_t pte, pagetable_t table)
 {
-  uint32 tables = page_refcount((void *)PGROUNDDOWN((uint64)pte));
-  return page_refcount((void *)PTE2PA(*pte)) - 1 + tables;
+  return page_refcount((void *)PTE2PA(pte)) - 1 + page_refcount(table);
+}
+
+/* A user page that is somebody's memory: mapped, user, and not the zero page. */
+static int
+pte_is_user_memory(pte_t pte)
+{
+  return (pte & (PTE_V | PTE_U)) == (PTE_V | PTE_U) && PTE2PA(pte) != (uint64)page_zero();
+}
+
+/* The leaf table that holds the PTE *pte. */
+static pagetable_t
+table_of(pte_t *pte)
+{
+  return (pagetable_t)PGROUNDDOWN((uint64)pte);
 }
 
 void
@@ -501,101 +521,174 @@ uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
   pte_t *pte;
   *resident = *shared = 0;
   for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
-    if ((*pte & PTE_U) == 0 || PTE2PA(*pte) == (uint64)page_zero())
+    pte_t entry = *pte;
+    if (!pte_is_user_memory(entry))
       continue;                     /* the zero page is nobody's memory */
     (*resident)++;
-    if (page_owners(pte) > 1)
+    if (page_owners(entry, table_of(pte)) > 1)
       (*shared)++;
   }
 }
 
-void
-uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *bitmap)
+/*
+ * The next leaf table serving an address in [*va, end), with *va moved to
+ * the first address it maps; 0 if none. Missing level-1 tables are skipped
+ * whole.
+ */
+static pagetable_t
+pt_next_leaf_table(pagetable_t pt, uint64 *va, uint64 end)
 {
-  pte_t *pte;
-  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
-    uint64 frame = (PTE2PA(*pte) - KERNBASE) / PGSIZE;
-    if ((*pte & PTE_U) && PTE2PA(*pte) != (uint64)page_zero() && page_owners(pte) > 1)
-      bitmap[frame / 8] |= 1 << (frame % 8);
+  uint64 a = *va & ~(LEAF_TABLE_SPAN - 1);
+  end = MIN(end, (uint64)MAXVA);
+  while (a < end) {
+    pte_t top = pt[PX(2, a)];
+    if ((top & PTE_V) == 0) {
+      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
+      continue;
+    }
+    if (pte_is_leaf(top))
+      panic("pt_next_leaf_table: superpage at va %p", (void *)a);   /* we never make them */
+    pte_t dir = ((pagetable_t)PTE2PA(top))[PX(1, a)];
+    if (pte_is_leaf(dir))
+      panic("pt_next_leaf_table: superpage at va %p", (void *)a);
+    if (dir & PTE_V) {
+      *va = a;
+      return (pagetable_t)PTE2PA(dir);
+    }
+    a += LEAF_TABLE_SPAN;
+  }
+  return 0;
+}
+
+/* Set bit n of a bitmap; returns whether it was set already. */
+static int
+bit_test_and_set(uint8 *bitmap, uint64 n)
+{
+  int was = (bitmap[n / 8] >> (n % 8)) & 1;
+  bitmap[n / 8] |= 1 << (n % 8);
+  return was;
+}
+
+void
+uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *shared, uint8 *tables_seen)
+{
+  pagetable_t table;
+  for (uint64 va = 0; (table = pt_next_leaf_table(pt, &va, sz)) != 0; va += LEAF_TABLE_SPAN) {
+    uint32 table_owners = page_refcount(table);   /* panics unless table is a managed page */
+    if (bit_test_and_set(tables_seen, page_frame(table)))
+      continue;                     /* a shared table: its pages are marked already */
+    for (int i = 0; i <= PXMASK; i++) {
+      pte_t entry = table[i];
+      if (!pte_is_user_memory(entry))
+        continue;
+      void *page = (void *)PTE2PA(entry);
+      if (page_refcount(page) - 1 + table_owners > 1)
+        bit_test_and_set(shared, page_frame(page));
+    }
   }
 }
 
 /* ---- describing an address space (vmmap) ---- */
 
-/* Runs are built one at a time; only those numbered first .. first+cap-1 are stored. */
+/*
+ * Runs are built one at a time in cursor->open and stored in out as they
+ * finish (only counted when out is 0). One page of the walk finishes at
+ * most RUNS_PER_STEP runs: the open run, a guard run and a lazy run.
+ */
+#define RUNS_PER_STEP 3
+
 struct run_list {
-  struct vmmap_run cur;       /* the run being extended; npages 0 if none */
-  int total;                  /* runs finished so far */
-  int first, cap;
-  struct vmmap_run *out;
+  struct vmmap_cursor *cursor;
+  struct vmmap_run *out;      /* 0: count the runs only */
+  int cap;                    /* slots in out */
+  int n;                      /* runs finished by this call */
 };
+
+static int
+run_list_full(struct run_list *l)
+{
+  return l->out && l->n + RUNS_PER_STEP > l->cap;
+}
 
 static void
 run_finish(struct run_list *l)
 {
-  if (l->cur.npages == 0)
+  struct vmmap_run *open = &l->cursor->open;
+  if (open->npages == 0)
     return;
-  int slot = l->total++ - l->first;
-  if (slot >= 0 && slot < l->cap)
-    l->out[slot] = l->cur;
-  l->cur.npages = 0;
+  if (l->out) {
+    KASSERT(l->n < l->cap);
+    l->out[l->n] = *open;
+  }
+  l->n++;
+  open->npages = 0;
 }
 
 static void
 run_add(struct run_list *l, uint64 va, uint64 npages, uint32 state, uint32 owners)
 {
+  struct vmmap_run *open = &l->cursor->open;
   if (npages == 0)
     return;
-  if (l->cur.npages && l->cur.state == state && l->cur.owners == owners &&
-      l->cur.start + l->cur.npages * PGSIZE == va) {
-    l->cur.npages += npages;
+  if (open->npages && open->state == state && open->owners == owners &&
+      open->start + open->npages * PGSIZE == va) {
+    open->npages += npages;
     return;
   }
   run_finish(l);
-  l->cur = (struct vmmap_run){ .start = va, .npages = npages, .state = state, .owners = owners };
+  *open = (struct vmmap_run){ .start = va, .npages = npages, .state = state, .owners = owners };
 }
 
 /* Unmapped pages [from, to): the stack guard below the heap, lazy pages in it. */
 static void
 run_add_hole(struct run_list *l, uint64 from, uint64 to, uint64 heap_base)
 {
+  if (from >= to)
+    return;
   uint64 split = MIN(MAX(from, heap_base), to);
   run_add(l, from, (split - from) / PGSIZE, VMMAP_GUARD, 0);
   run_add(l, split, (to - split) / PGSIZE, VMMAP_LAZY, 0);
 }
 
+/* The VMMAP_* state of the page a PTE (read once by the caller) maps, and its owners. */
 static uint32
-page_state(pte_t *pte, uint32 *owners)
+page_state(pte_t pte, pagetable_t table, uint32 *owners)
 {
-  *owners = page_owners(pte);
-  if ((*pte & PTE_U) == 0)
+  *owners = 0;
+  if ((pte & PTE_U) == 0)
     return VMMAP_GUARD;
-  if (PTE2PA(*pte) == (uint64)page_zero())
+  *owners = page_owners(pte, table);
+  if (PTE2PA(pte) == (uint64)page_zero())
     return VMMAP_ZERO;
-  if (*pte & PTE_X)
+  if (pte & PTE_X)
     return VMMAP_TEXT;
-  if ((*pte & PTE_COW) && *owners > 1)
+  if ((pte & PTE_COW) && *owners > 1)
     return VMMAP_SHARED;
   return VMMAP_PRIVATE;
 }
 
 int
-uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, int first,
+uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, struct vmmap_cursor *cursor,
              struct vmmap_run *runs, int cap)
 {
-  struct run_list l = { .first = first, .cap = cap, .out = runs };
-  uint64 end = PGROUNDUP(sz), done = 0;
+  struct run_list l = { .cursor = cursor, .out = runs, .cap = cap };
+  uint64 end = PGROUNDUP(sz);
   pte_t *pte;
-  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
+  while (!run_list_full(&l)) {
+    uint64 va = cursor->next;
+    if ((pte = pt_next_leaf(pt, &va, end)) == 0) {
+      run_add_hole(&l, cursor->next, end, heap_base);
+      run_finish(&l);
+      cursor->done = 1;
+      break;
+    }
     uint32 owners;
-    uint32 state = page_state(pte, &owners);
-    run_add_hole(&l, done, va, heap_base);
-    run_add(&l, va, 1, state, state == VMMAP_GUARD ? 0 : owners);
-    done = va + PGSIZE;
+    uint32 state = page_state(*pte, table_of(pte), &owners);
+    run_add_hole(&l, cursor->next, va, heap_base);
+    run_add(&l, va, 1, state, owners);
+    cursor->next = va + PGSIZE;
   }
-  run_add_hole(&l, done, end, heap_base);
-  run_finish(&l);
-  return l.total;
+  return l.n;
 }
 
 /* ---- checked copies between kernel and user memory ---- */

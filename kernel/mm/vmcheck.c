@@ -14,18 +14,23 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/vmcheck.h"
 
-#define RAM_PAGES     ((PHYSTOP - KERNBASE) / PGSIZE)
 #define MAX_REPORTED  8      /* problems printed; the rest are only counted */
 
-/* Needs check_lock. Static: the walker must work when memory is exhausted. */
-static struct spinlock check_lock;
+/*
+ * Need check_lock, a sleeplock: the walk is long, and the caller takes
+ * every address-space lock after it (proc_vm_check). Static: the walker
+ * must work when memory is exhausted.
+ */
+static struct sleeplock check_lock;
 static uint32 expected[RAM_PAGES];
 static uint8 table_seen[RAM_PAGES / 8];
+static int bad_tables;   /* page-table pages found outside RAM */
 
 extern char end[];   /* first byte after the kernel image (kernel.ld) */
 
@@ -38,7 +43,7 @@ managed(uint64 pa)
 static uint64
 frame(uint64 pa)
 {
-  return (pa - KERNBASE) / PGSIZE;
+  return page_frame((void *)pa);
 }
 
 static void
@@ -51,54 +56,75 @@ expect_one_more(uint64 pa)
 void
 vmcheck_init(void)
 {
-  spin_init(&check_lock, "vmcheck");
+  sleeplock_init(&check_lock, "vmcheck");
 }
 
 void
 vmcheck_begin(void)
 {
-  spin_lock(&check_lock);
+  sleeplock_acquire(&check_lock);
+  bad_tables = 0;
   memset(expected, 0, sizeof(expected));
   memset(table_seen, 0, sizeof(table_seen));
+}
+
+/* Is pa a page of RAM a page table may live in? Reports it once if not. */
+static int
+table_in_ram(uint64 pa)
+{
+  if (managed(pa))
+    return 1;
+  if (bad_tables++ < MAX_REPORTED)
+    kprintf("vmcheck: a page table at %p is not a page of RAM\n", (void *)pa);
+  return 0;
 }
 
 /* The leaf table at pa: its own reference, and (the first time it is seen) its pages'. */
 static void
 add_leaf_table(uint64 pa)
 {
-  ASSERT_HELD(&check_lock);
+  KASSERT(sleeplock_held(&check_lock));
+  if (!table_in_ram(pa))
+    return;
   expect_one_more(pa);
   uint64 f = frame(pa);
   if (table_seen[f / 8] & (1 << (f % 8)))
     return;
   table_seen[f / 8] |= 1 << (f % 8);
   pagetable_t leaf = (pagetable_t)pa;
-  for (int i = 0; i <= PXMASK; i++)
-    if ((leaf[i] & PTE_V) && (leaf[i] & PTE_U))   /* trapframe and trampoline are not counted mappings */
-      expect_one_more(PTE2PA(leaf[i]));
+  for (int i = 0; i <= PXMASK; i++) {
+    pte_t pte = leaf[i];
+    if ((pte & PTE_V) && (pte & PTE_U))   /* trapframe and trampoline are not counted mappings */
+      expect_one_more(PTE2PA(pte));
+  }
 }
 
 void
 vmcheck_add(pagetable_t root)
 {
-  ASSERT_HELD(&check_lock);
+  KASSERT(sleeplock_held(&check_lock));
+  if (!table_in_ram((uint64)root))
+    return;
   expect_one_more((uint64)root);
   for (int top = 0; top <= PXMASK; top++) {
-    if ((root[top] & PTE_V) == 0)
+    pte_t entry = root[top];
+    if ((entry & PTE_V) == 0 || !table_in_ram(PTE2PA(entry)))
       continue;
-    pagetable_t middle = (pagetable_t)PTE2PA(root[top]);
+    pagetable_t middle = (pagetable_t)PTE2PA(entry);
     expect_one_more((uint64)middle);
-    for (int mid = 0; mid <= PXMASK; mid++)
-      if (middle[mid] & PTE_V)
-        add_leaf_table(PTE2PA(middle[mid]));
+    for (int mid = 0; mid <= PXMASK; mid++) {
+      pte_t dir = middle[mid];
+      if (dir & PTE_V)
+        add_leaf_table(PTE2PA(dir));
+    }
   }
 }
 
 int
 vmcheck_end(void)
 {
-  ASSERT_HELD(&check_lock);
-  int problems = 0;
+  KASSERT(sleeplock_held(&check_lock));
+  int problems = bad_tables;
   uint64 zero = (uint64)page_zero();
   expected[frame(zero)]++;                           /* the allocator's own reference */
   for (uint64 pa = PGROUNDUP((uint64)end); pa < PHYSTOP; pa += PGSIZE) {
@@ -110,6 +136,6 @@ vmcheck_end(void)
               (void *)pa, have, want);
   }
   problems += page_check_free_list(MAX_REPORTED - MIN(problems, MAX_REPORTED));
-  spin_unlock(&check_lock);
+  sleeplock_release(&check_lock);
   return problems;
 }

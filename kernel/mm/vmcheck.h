@@ -5,8 +5,10 @@
  * on the free list once. Tests run it (the vmcheck() system call) after their
  * workloads; a mismatch is a kernel bug, reported with the page's address.
  *
- * A snapshot: run it while no other process changes its memory. Usage:
- * vmcheck_begin(); vmcheck_add(pt) for every live page table; vmcheck_end().
+ * A snapshot: the caller keeps every page table it adds, and every count
+ * they account for, from changing until vmcheck_end (proc_vm_check holds
+ * every address-space lock). Usage: vmcheck_begin(); vmcheck_add(pt) for
+ * every live page table; vmcheck_end(). Process context only.
  */
 #ifndef KERNEL_MM_VMCHECK_H
 #define KERNEL_MM_VMCHECK_H
@@ -15,7 +17,7 @@
 #include "kernel/riscv.h"
 
 void vmcheck_init(void);
-/* Takes the walker's lock (a spinlock, held until vmcheck_end) and clears its counts. */
+/* Takes the walker's lock (a sleeplock, held until vmcheck_end) and clears its counts. */
 void vmcheck_begin(void);
 /* Count the references one address space's page tables hold. */
 void vmcheck_add(pagetable_t root);

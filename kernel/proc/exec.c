@@ -147,17 +147,18 @@ exec_program(const char *path, char *const argv[])
 
   /* Point of no return: install the new image. */
   strlcpy(p->name, last_component(path), sizeof(p->name));
+  /* Under the address-space lock: observers walk p->pagetable, and the old image's counts change. */
+  sleeplock_acquire(&p->vm_lock);
   pagetable_t old_pt = p->pagetable;
   uint64 old_sz = p->sz;
-  spin_lock(&p->lock);        /* observers (vmstat, ^P) walk p->pagetable under it */
   p->pagetable = pt;
   p->sz = sz;
   p->heap_base = sz;
-  spin_unlock(&p->lock);
+  proc_pagetable_free(old_pt, old_sz);
+  sleeplock_release(&p->vm_lock);
   p->trapframe->epc = eh.entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;      /* argv; argc goes in a0 as the return value */
-  proc_pagetable_free(old_pt, old_sz);
   return argc;
 
 fail:

@@ -28,13 +28,19 @@ struct cpu cpus[NCPU];
 static struct proc procs[NPROC];
 
 /*
- * One bit per page of RAM for proc_shared_pages(). Static, so that vmstat
- * answers even when memory is exhausted (when it matters most); the lock
- * serialises callers and is taken before any proc lock.
+ * One bit per page of RAM for proc_shared_pages(): the pages found shared,
+ * and the leaf tables read. Static, so that vmstat answers even when memory
+ * is exhausted (when it matters most). Need shared_bits_lock, a sleeplock
+ * (the walk is long), taken before any address-space lock.
  */
-static uint8 shared_bits[(PHYSTOP - KERNBASE) / PGSIZE / 8];
-static struct spinlock shared_bits_lock;
+static uint8 shared_bits[RAM_PAGES / 8];
+static uint8 shared_tables_seen[RAM_PAGES / 8];
+static struct sleeplock shared_bits_lock;
 static struct proc *init_proc;
+
+/* ^P asked for a listing the lister (a kernel thread) has not started yet. */
+static struct spinlock dump_lock;
+static int dump_wanted;               /* needs dump_lock */
 
 static struct spinlock pid_lock;
 static int next_pid = 1;              /* needs pid_lock */
@@ -48,6 +54,7 @@ static struct spinlock wait_lock;
 
 void swtch(struct context *save, struct context *load);
 static void fork_return(void);
+static void proc_reap(struct proc *c);
 static void hart_idle(struct cpu *c);
 
 struct cpu *
@@ -70,10 +77,12 @@ proc_table_init(void)
 {
   spin_init(&pid_lock, "next_pid");
   spin_init(&wait_lock, "wait_lock");
-  spin_init(&shared_bits_lock, "shared_bits");
+  sleeplock_init(&shared_bits_lock, "shared_bits");
+  spin_init(&dump_lock, "dump");
   for (int i = 0; i < NPROC; i++) {
     struct proc *p = &procs[i];
     spin_init(&p->lock, "proc");
+    sleeplock_init(&p->vm_lock, "vm");
     p->state = UNUSED;
     p->kstack = KSTACK(i);
     void *stack = page_alloc();
@@ -117,7 +126,12 @@ proc_pagetable_free(pagetable_t pt, uint64 sz)
   uvm_free(pt, sz);
 }
 
-/* Return a slot to UNUSED, releasing its memory. Caller holds p->lock. */
+/*
+ * Return a slot to UNUSED, releasing its memory. Caller holds p->lock, and
+ * either p's user memory is gone already (wait's reaping) or its tables are
+ * private to a slot no observer reads (a fork that failed, under the
+ * parent's address-space lock).
+ */
 static void
 proc_free(struct proc *p)
 {
@@ -142,12 +156,13 @@ proc_free(struct proc *p)
 }
 
 /*
- * Claim an UNUSED slot with a trapframe and an empty user page table, set
- * to start in fork_return. Returns it with p->lock held, or 0 when the table
- * or memory is exhausted.
+ * Claim an UNUSED slot, set to start in fork_return. A user process gets a
+ * pid, a trapframe and an empty user page table; a kernel thread (user 0)
+ * gets none of them: pid 0, no user memory. Returns it with p->lock held,
+ * or 0 when the table or memory is exhausted.
  */
 static struct proc *
-proc_alloc(void)
+proc_alloc(int user)
 {
   struct proc *p;
   for (p = procs; p < &procs[NPROC]; p++) {
@@ -159,12 +174,14 @@ proc_alloc(void)
   return 0;
 
 found:
-  p->pid = pid_alloc();
   p->state = USED;
-  if ((p->trapframe = page_alloc()) == 0 || (p->pagetable = proc_pagetable_new(p)) == 0) {
-    proc_free(p);
-    spin_unlock(&p->lock);
-    return 0;
+  if (user) {
+    p->pid = pid_alloc();
+    if ((p->trapframe = page_alloc()) == 0 || (p->pagetable = proc_pagetable_new(p)) == 0) {
+      proc_free(p);
+      spin_unlock(&p->lock);
+      return 0;
+    }
   }
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)fork_return;
@@ -192,7 +209,7 @@ first_process_start(void)
 void
 proc_first_user(void)
 {
-  struct proc *p = proc_alloc();
+  struct proc *p = proc_alloc(1);
   if (p == 0)
     panic("proc_first_user: no memory");
   init_proc = p;
@@ -210,21 +227,32 @@ fork_return(void)
   user_trap_return();
 }
 
+/*
+ * The child stays USED, which observers pass over, until it is complete;
+ * sharing write-protects the parent's pages, so the parent's address-space
+ * lock is held around it (and around the undoing when it fails).
+ */
 int
 proc_fork(void)
 {
   struct proc *p = myproc();
-  struct proc *child = proc_alloc();
+  struct proc *child = proc_alloc(1);
   if (child == 0)
     return -1;
+  spin_unlock(&child->lock);
 
+  sleeplock_acquire(&p->vm_lock);
   if (uvm_fork_copy(p->pagetable, child->pagetable, p->sz) != 0) {
+    spin_lock(&child->lock);
     proc_free(child);
     spin_unlock(&child->lock);
+    sleeplock_release(&p->vm_lock);
     return -1;
   }
   child->sz = p->sz;
   child->heap_base = p->heap_base;
+  sleeplock_release(&p->vm_lock);
+
   *child->trapframe = *p->trapframe;
   child->trapframe->a0 = 0;            /* fork returns 0 in the child */
   for (int fd = 0; fd < NOFILE; fd++)
@@ -233,7 +261,6 @@ proc_fork(void)
   child->cwd = inode_dup(p->cwd);
   strlcpy(child->name, p->name, sizeof(child->name));
   int pid = child->pid;
-  spin_unlock(&child->lock);
 
   spin_lock(&wait_lock);
   child->parent = p;
@@ -288,6 +315,25 @@ proc_exit(int status)
   panic("proc_exit: zombie ran again");
 }
 
+/*
+ * Free a zombie that no wait() can find any more, outside wait_lock and its
+ * proc lock: freeing a large address space takes long, and fork, exit and
+ * wait on every hart need those. Its address-space lock keeps observers
+ * out while its tables go.
+ */
+static void
+proc_reap(struct proc *c)
+{
+  sleeplock_acquire(&c->vm_lock);
+  proc_pagetable_free(c->pagetable, c->sz);
+  c->pagetable = 0;
+  c->sz = 0;
+  sleeplock_release(&c->vm_lock);
+  spin_lock(&c->lock);
+  proc_free(c);
+  spin_unlock(&c->lock);
+}
+
 int
 proc_wait(uint64 status_addr)
 {
@@ -307,10 +353,11 @@ proc_wait(uint64 status_addr)
       if (c->state == ZOMBIE) {
         int pid = c->pid;
         int status = c->xstate;
-        proc_free(c);
+        c->parent = 0;              /* ours alone to reap now: no wait() can find it */
         spin_unlock(&c->lock);
         spin_unlock(&wait_lock);
-        /* Outside the locks, as fault work may sleep; cannot fail once prepared. */
+        proc_reap(c);
+        /* Outside the locks, as fault work takes the address-space lock; cannot fail once prepared. */
         if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
           return -1;
         return pid;
@@ -328,6 +375,8 @@ proc_wait(uint64 status_addr)
 int
 proc_kill(int pid)
 {
+  if (pid <= 0)
+    return -1;                        /* no user process has one; kernel threads have 0 */
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
     if (p->pid == pid && p->state != UNUSED && p != init_proc) {
@@ -359,10 +408,10 @@ proc_killed(struct proc *p)
   return k;
 }
 
-int
-proc_grow(int n, int lazy)
+/* The size change itself; the caller holds p's address-space lock. */
+static int
+grow_locked(struct proc *p, int n, int lazy)
 {
-  struct proc *p = myproc();
   uint64 sz = p->sz;
   if (n >= 0) {
     uint64 want = sz + (uint64)n;
@@ -378,6 +427,16 @@ proc_grow(int n, int lazy)
     p->sz = sz - shrink;
   }
   return 0;
+}
+
+int
+proc_grow(int n, int lazy)
+{
+  struct proc *p = myproc();
+  sleeplock_acquire(&p->vm_lock);
+  int r = grow_locked(p, n, lazy);
+  sleeplock_release(&p->vm_lock);
+  return r;
 }
 
 /* ---- scheduling ---- */
@@ -521,19 +580,53 @@ either_copyin(void *dst, int user_src, uint64 src, uint64 len)
 
 /* ---- observing processes ---- */
 
+/*
+ * Lock p's address space for an observer if p is a live user process with
+ * user memory (pid, when not 0, must also match; zombies only if asked).
+ * USED slots are passed over: fork is still building them. 1 with
+ * p->vm_lock held, else 0. The state is checked again once the lock is
+ * held: p may have been reaped while we waited for it.
+ */
+static int
+observe_begin(struct proc *p, int pid, int zombies_too)
+{
+  for (int locked = 0;; locked = 1) {
+    spin_lock(&p->lock);
+    int live = p->pid != 0 && (pid == 0 || p->pid == pid) && p->pagetable != 0 &&
+               p->state != UNUSED && p->state != USED && (zombies_too || p->state != ZOMBIE);
+    spin_unlock(&p->lock);
+    if (!live) {
+      if (locked)
+        sleeplock_release(&p->vm_lock);
+      return 0;
+    }
+    if (locked)
+      return 1;
+    sleeplock_acquire(&p->vm_lock);
+  }
+}
+
+static void
+observe_end(struct proc *p)
+{
+  sleeplock_release(&p->vm_lock);
+}
+
 int
 proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared, uint64 *sleeping)
 {
+  if (pid <= 0)
+    return -1;
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    if (!observe_begin(p, pid, 1))
+      continue;
+    *out = p->vm;
     spin_lock(&p->lock);
-    if (p->pid == pid && p->state != UNUSED && p->pagetable) {
-      *out = p->vm;
-      *sleeping = p->state == SLEEPING;
-      uvm_count(p->pagetable, p->sz, resident, shared);
-      spin_unlock(&p->lock);
-      return 0;
-    }
+    *sleeping = p->state == SLEEPING;
     spin_unlock(&p->lock);
+    uvm_count(p->pagetable, p->sz, resident, shared);
+    observe_end(p);
+    return 0;
   }
   return -1;
 }
@@ -542,45 +635,60 @@ int
 proc_shared_pages(void)
 {
   int shared = 0;
-  spin_lock(&shared_bits_lock);
+  sleeplock_acquire(&shared_bits_lock);
   memset(shared_bits, 0, sizeof(shared_bits));
+  memset(shared_tables_seen, 0, sizeof(shared_tables_seen));
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
-    spin_lock(&p->lock);
-    if (p->state != UNUSED && p->state != ZOMBIE && p->pagetable)
-      uvm_mark_shared(p->pagetable, p->sz, shared_bits);
-    spin_unlock(&p->lock);
+    if (!observe_begin(p, 0, 0))
+      continue;
+    uvm_mark_shared(p->pagetable, p->sz, shared_bits, shared_tables_seen);
+    observe_end(p);
   }
   for (int i = 0; i < sizeof(shared_bits); i++)
     for (uint8 bits = shared_bits[i]; bits != 0; bits &= bits - 1)   /* clears the lowest set bit */
       shared++;
-  spin_unlock(&shared_bits_lock);
+  sleeplock_release(&shared_bits_lock);
   return shared;
 }
 
+/*
+ * Every address-space lock, taken in table order (the only place that
+ * holds two: no one who holds one waits for another, so no cycle), makes
+ * the walk a snapshot: fork, faults, sbrk, exec and wait's reaping all
+ * change counts only under one of them. What changes without them keeps
+ * the walker's rules: a page no table maps has 0 or 1 references (pipes,
+ * trapframes, an image exec is still building).
+ */
 int
 proc_vm_check(void)
 {
   vmcheck_begin();
+  for (struct proc *p = procs; p < &procs[NPROC]; p++)
+    sleeplock_acquire(&p->vm_lock);
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
-    if (p->state != UNUSED && p->pagetable)
-      vmcheck_add(p->pagetable);
+    pagetable_t pt = p->state != UNUSED ? p->pagetable : 0;
     spin_unlock(&p->lock);
+    if (pt)
+      vmcheck_add(pt);
   }
-  return vmcheck_end();
+  int problems = vmcheck_end();
+  for (struct proc *p = procs; p < &procs[NPROC]; p++)
+    sleeplock_release(&p->vm_lock);
+  return problems;
 }
 
 int
-proc_vmmap(int pid, int first, struct vmmap_run *runs, int cap)
+proc_vmmap(int pid, struct vmmap_cursor *cursor, struct vmmap_run *runs, int cap)
 {
+  if (pid <= 0)
+    return -1;
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
-    spin_lock(&p->lock);
-    if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE && p->pagetable) {
-      int total = uvm_describe(p->pagetable, p->sz, p->heap_base, first, runs, cap);
-      spin_unlock(&p->lock);
-      return total;
-    }
-    spin_unlock(&p->lock);
+    if (!observe_begin(p, pid, 0))
+      continue;
+    int n = uvm_describe(p->pagetable, p->sz, p->heap_base, cursor, runs, cap);
+    observe_end(p);
+    return n;
   }
   return -1;
 }
@@ -590,20 +698,69 @@ static const char *const state_names[] = {
   [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
 };
 
-/* The ^P listing: pid, state, name, and resident / shared user pages. */
-void
+/*
+ * The ^P listing: pid, state, name, and resident / shared user pages of
+ * every user process. Run by the lister thread, never in an interrupt: it
+ * takes each address-space lock in turn and may take long.
+ */
+static void
 proc_dump(void)
 {
   kprintf("\n");   /* start below whatever the prompt or a program left on the line */
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     spin_lock(&p->lock);
-    if (p->state != UNUSED) {
-      uint64 resident = 0, shared = 0;
-      if (p->pagetable && p->state != ZOMBIE)
-        uvm_count(p->pagetable, p->sz, &resident, &shared);
-      kprintf("%d %s %s resident %d shared %d\n", p->pid, state_names[p->state], p->name,
-              (int)resident, (int)shared);
-    }
+    int pid = p->pid;
+    enum procstate state = p->state;
+    char name[sizeof(p->name)];
+    memmove(name, p->name, sizeof(name));
     spin_unlock(&p->lock);
+    if (state == UNUSED || pid == 0)
+      continue;
+    uint64 resident = 0, shared = 0;
+    if (observe_begin(p, pid, 0)) {
+      uvm_count(p->pagetable, p->sz, &resident, &shared);
+      observe_end(p);
+    }
+    kprintf("%d %s %s resident %d shared %d\n", pid, state_names[state], name,
+            (int)resident, (int)shared);
   }
+}
+
+/* ---- kernel threads ---- */
+
+
+void
+proc_dump_request(void)
+{
+  spin_lock(&dump_lock);
+  dump_wanted = 1;
+  proc_wakeup(&dump_wanted);
+  spin_unlock(&dump_lock);
+}
+
+/* The lister: a kernel thread that prints the ^P listing whenever asked. */
+static void
+lister_main(void)
+{
+  spin_unlock(&myproc()->lock);       /* held since the scheduler picked us */
+  for (;;) {
+    spin_lock(&dump_lock);
+    while (!dump_wanted)
+      proc_sleep(&dump_wanted, &dump_lock);
+    dump_wanted = 0;
+    spin_unlock(&dump_lock);
+    proc_dump();
+  }
+}
+
+void
+proc_start_kernel_threads(void)
+{
+  struct proc *p = proc_alloc(0);
+  if (p == 0)
+    panic("proc_start_kernel_threads: no free slot");
+  strlcpy(p->name, "lister", sizeof(p->name));
+  p->context.ra = (uint64)lister_main;
+  p->state = RUNNABLE;
+  spin_unlock(&p->lock);
 }

@@ -11,6 +11,7 @@
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/trap/trapframe.h"
 
 struct file;
@@ -54,22 +55,34 @@ struct proc {
   void *chan;               /* sleeping on this, if SLEEPING */
   int killed;               /* kill() asked it to exit */
   int xstate;               /* exit status, for the parent's wait() */
-  int pid;
+  int pid;                  /* 0 for a kernel thread, which has no user memory */
 
   /* Needs wait_lock (proc.c). */
   struct proc *parent;
 
+  /*
+   * The address-space lock (docs/cow.md, "Locking"). Whoever changes the
+   * page tables below pagetable, or the three fields after it, holds it:
+   * the process itself in its faults, sbrk and exec; its parent in fork
+   * (sharing the parent's tables) and in wait (freeing a zombie's). An
+   * observer of another process (vmstat, vmmap, ^P, vmcheck) holds it while
+   * it reads them. The process reads its own without it: no one else
+   * changes them while it runs. Taken with no spinlock held; one at a time,
+   * except by vmcheck, which takes every one in table order.
+   */
+  struct sleeplock vm_lock;
+  pagetable_t pagetable;       /* user page table */
+  uint64 sz;                   /* bytes of user memory: text, data, stack, heap */
+  uint64 heap_base;            /* end of the stack: the lazy heap starts here */
+  struct proc_vmcount vm;      /* updated by the process itself, under vm_lock */
+
   /* Private to the process: no lock needed by the process itself. */
   uint64 kstack;               /* kernel stack's virtual address */
-  uint64 sz;                   /* bytes of user memory: text, data, stack, heap */
-  uint64 heap_base;            /* end of the stack: sbrk never shrinks below it */
-  pagetable_t pagetable;       /* user page table */
   struct trapframe *trapframe; /* saved user registers (the TRAPFRAME page) */
   struct context context;      /* swtch() here to run the process */
   struct file *ofile[NOFILE];  /* open files */
   struct inode *cwd;           /* current directory */
   char name[16];               /* for ^P and console messages */
-  struct proc_vmcount vm;      /* updated only by the process itself */
   uint64 ahead_next;           /* write-ahead: the page a sequential writer faults on next */
   int ahead_window;            /* write-ahead: pages the last write fault resolved */
 };
@@ -98,9 +111,12 @@ void proc_set_killed(struct proc *p);
 int  proc_killed(struct proc *p);
 /* Change user memory by n bytes (growth allocates now unless lazy); 0 or -1. */
 int  proc_grow(int n, int lazy);
-void proc_dump(void);
+/* Ask for the ^P listing; safe in an interrupt (the console's): a kernel thread prints it. */
+void proc_dump_request(void);
+/* Start the kernel threads (the ^P lister); boot hart, after proc_first_user. */
+void proc_start_kernel_threads(void);
 /* Wakeups made by an interrupt on a hart that was idling after an empty scan (should stay 0). */
-uint64 proc_idle_late_wakeups(void);              /* the ^P listing */
+uint64 proc_idle_late_wakeups(void);
 
 /* Page table with only trampoline and trapframe mapped; 0 when out of memory. */
 pagetable_t proc_pagetable_new(struct proc *p);
@@ -114,13 +130,22 @@ int either_copyin(void *dst, int user_src, uint64 src, uint64 len);
 int proc_vmstat(int pid, struct proc_vmcount *out, uint64 *resident, uint64 *shared,
                 uint64 *sleeping);
 
-/* The invariant walker over every live address space (kernel/mm/vmcheck.h): problems found. */
+/*
+ * The invariant walker over every address space (kernel/mm/vmcheck.h),
+ * exact while others run: it holds every address-space lock at once, so
+ * no page table or count it reads can change under it. Problems found.
+ */
 int  proc_vm_check(void);
 /* User pages that more than one address space maps now, each counted once. */
 int  proc_shared_pages(void);
-/* uvm_describe() for process pid, under its lock: the number of runs, or -1 if no such process. */
+/*
+ * uvm_describe() for process pid under its address-space lock: continues
+ * the walk at *cursor, stores at most cap runs; the number stored, or -1
+ * if there is no such process.
+ */
 struct vmmap_run;
-int proc_vmmap(int pid, int first, struct vmmap_run *runs, int cap);
+struct vmmap_cursor;
+int proc_vmmap(int pid, struct vmmap_cursor *cursor, struct vmmap_run *runs, int cap);
 
 /* exec.c: replace the current process's image; argv holds kernel pointers. argc or -1. */
 int exec_program(const char *path, char *const argv[]);

@@ -130,9 +130,12 @@ sys_vmcheck(void)
 }
 
 /*
- * vmmap(pid, runs, max): pid's address space as runs (kernel/vmstat.h). The
- * runs are gathered a page-sized batch at a time under the process's lock
- * and copied out after it, so any max works. The number of runs, or -1.
+ * vmmap(pid, runs, max): pid's address space as runs (kernel/vmstat.h). One
+ * walk, a page-sized batch of runs at a time: each batch is gathered under
+ * the process's address-space lock and copied out after it (our own memory
+ * may need a fault step, which takes our lock), so any max works. A process
+ * that changes between batches is described as it was at each; runs past
+ * max are only counted. The number of runs, or -1.
  */
 uint64
 sys_vmmap(void)
@@ -143,20 +146,24 @@ sys_vmmap(void)
   struct vmmap_run *batch = page_alloc();
   if (batch == 0)
     return -1;
-  int per_batch = PGSIZE / sizeof(*batch);
-  int first = 0, total;
-  do {
-    int want = MAX(0, MIN(per_batch, max - first));
-    total = proc_vmmap(pid, first, batch, want);
-    int got = MIN(want, total - first);
-    if (total < 0 ||
-        (got > 0 && copyout(myproc()->pagetable, dst + first * sizeof(*batch), batch,
-                            got * sizeof(*batch)) < 0)) {
+  struct vmmap_cursor cursor = { 0 };
+  int total = 0;
+  while (!cursor.done) {
+    int stored = total < max;        /* past max, count only */
+    int got = proc_vmmap(pid, &cursor, stored ? batch : 0, PGSIZE / sizeof(*batch));
+    if (got < 0) {
       total = -1;
       break;
     }
-    first += per_batch;
-  } while (first < MIN(max, total));
+    int copy = stored ? MIN(got, max - total) : 0;
+    if (copy > 0 &&
+        copyout(myproc()->pagetable, dst + (uint64)total * sizeof(*batch), batch,
+                copy * sizeof(*batch)) < 0) {
+      total = -1;
+      break;
+    }
+    total += got;
+  }
   page_free(batch);
   return total;
 }

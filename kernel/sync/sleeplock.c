@@ -10,14 +10,18 @@ sleeplock_init(struct sleeplock *lk, const char *name)
   lk->name = name;
   lk->locked = 0;
   lk->pid = 0;
+  lk->waiters = 0;
 }
 
 void
 sleeplock_acquire(struct sleeplock *lk)
 {
   spin_lock(&lk->guard);
-  while (lk->locked)
+  while (lk->locked) {
+    lk->waiters++;
     proc_sleep(lk, &lk->guard);
+    lk->waiters--;
+  }
   lk->locked = 1;
   lk->pid = myproc()->pid;
   spin_unlock(&lk->guard);
@@ -29,7 +33,8 @@ sleeplock_release(struct sleeplock *lk)
   spin_lock(&lk->guard);
   lk->locked = 0;
   lk->pid = 0;
-  proc_wakeup(lk);
+  if (lk->waiters > 0)
+    proc_wakeup(lk);   /* a scan of every process: skipped when nobody waits (the fault path's case) */
   spin_unlock(&lk->guard);
 }
 

@@ -9,9 +9,10 @@
 #include "kernel/sync/spinlock.h"
 
 struct sleeplock {
-  struct spinlock guard;  /* protects the two fields below */
+  struct spinlock guard;  /* protects the three fields below */
   uint locked;            /* held? */
   int pid;                /* holder, for sleeplock_held() */
+  int waiters;            /* processes asleep in sleeplock_acquire: release wakes only if any */
   const char *name;
 };
 
