@@ -1,8 +1,11 @@
 /*
  * proc.h: processes, harts and the scheduler.
  *
- * Lock order (outer first): wait_lock, then a proc's lock, then any lock
- * taken by code the proc lock's holder calls. Never take two proc locks.
+ * Lock order (outer first): the observers' sleeplocks (vmcheck's
+ * check_lock, proc.c's shared_bits_lock), then address-space locks
+ * (p->vm_lock; only vmcheck holds more than one, in table order), then
+ * wait_lock, then a proc's lock, then any lock taken by code the proc
+ * lock's holder calls. Never take two proc locks.
  */
 #ifndef KERNEL_PROC_PROC_H
 #define KERNEL_PROC_PROC_H
