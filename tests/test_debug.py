@@ -58,7 +58,7 @@ def test_gdb_session_shows_fault_path_and_user_code():
     with QemuGdb() as target:
         script = [
             "break fault_copy", "continue",
-            "bt", "up", "echo <locals>\\n", "info locals", "echo </locals>\\n",
+            "bt", "up 2", "echo <locals>\\n", "info locals", "echo </locals>\\n",
             "pageref f.old_pa", "freepages", "ps",
             "delete", f"uprog {USER_PROGRAM}", f"break {USER_FUNCTION}", "continue", "bt",
         ]
@@ -88,7 +88,8 @@ def test_gdb_session_shows_fault_path_and_user_code():
     assert "auto-loading has been declined" not in out, out
     assert re.search(r"Breakpoint 1, fault_copy \(f=(?:f@entry=)?0x[0-9a-f]+\) at kernel/mm/fault\.c", out), \
         f"expected gdb to stop in fault_copy:\n{out}"
-    assert re.search(r"#1 .*fault_resolve \(", out), f"expected fault_resolve in the backtrace:\n{out}"
+    assert re.search(r"#1 .*fault_act \(", out) and re.search(r"#2 .*fault_resolve \(", out), \
+        f"expected fault_act, then fault_resolve, in the backtrace:\n{out}"
     # `info locals` in fault_resolve: the fault context, with the decision's inputs and result.
     refs = re.search(r"^f = \{va = \d+, pte = 0x[0-9a-f]+, .*\brefs = (\d+), .*\bstep = FAULT_COPY\b",
                      out, re.M)
