@@ -1281,20 +1281,51 @@ sbrk_huge_fails(void)
     FAIL("break moved from %p to %p by a failed sbrk", (void *)before, sbrk(0));
 }
 
+/*
+ * As on xv6 2025: sbrk computes the new break unsigned, so a decrement
+ * larger than the break wraps, leaves the break where it was and returns
+ * it (not SBRK_ERROR); eager and lazy alike.
+ */
 static void
-sbrk_below_heap_fails(void)
+sbrk_shrink_past_zero_wraps(void)
 {
   uint64 before = current_break();
-  int to_start = before - heap_start;
-  const int shrinks[] = { -to_start - 1, -to_start - PGSIZE, -HUGE_SBRK - 1 };
+  const int shrinks[] = { -(int)before - 1, -(int)before - PGSIZE, -HUGE_SBRK - 1 };
   for (int i = 0; i < sizeof(shrinks) / sizeof(shrinks[0]); i++) {
     int n = shrinks[i];
-    char *r = sbrk(n);
-    if (r != SBRK_ERROR)
-      FAIL("sbrk(%d) shrinking below the heap start = %p, want SBRK_ERROR", n, r);
+    char *eager = sbrk(n), *lazy = sys_sbrk(n, SBRK_LAZY);
+    if (eager != (char *)before || lazy != (char *)before)
+      FAIL("sbrk(%d) = %p, sys_sbrk(%d, SBRK_LAZY) = %p, want the break %p (xv6 wraps)",
+           n, eager, n, lazy, (void *)before);
     if (current_break() != before)
-      FAIL("break moved by a failed sbrk(%d)", n);
+      FAIL("break moved from %p to %p by sbrk(%d)", (void *)before, sbrk(0), n);
   }
+}
+
+/*
+ * The child gives back its heap, stack page and one byte more (as xv6
+ * allows), checks the break from registers only, then loads from where its
+ * stack was: the kernel kills it there. Nothing here may touch the stack.
+ */
+static void
+shrink_below_heap_then_load(uint64 stack_byte)
+{
+  uint64 before = current_break();
+  uint64 want = heap_start - PGSIZE - 1;
+  /* sys_sbrk is the bare system-call stub: sbrk() is a C function that keeps its return address on the stack. */
+  if (sys_sbrk(want - before, SBRK_EAGER) != (char *)before || sys_sbrk(0, SBRK_EAGER) != (char *)want)
+    exit(2);
+  (void)*(volatile char *)stack_byte;
+  exit(3);
+}
+
+static const struct fatal SHRINK_BELOW_HEAP = { shrink_below_heap_then_load, "load page fault", 1 };
+
+/* A shrink below the heap's start succeeds as on xv6 and takes the stack with it. */
+static void
+sbrk_shrink_below_heap(void)
+{
+  expect_killed(&SHRINK_BELOW_HEAP, heap_start - 8, "load from a stack given back by sbrk");
 }
 
 static void
@@ -3542,7 +3573,8 @@ static const struct test tests[] = {
   { "sbrk_returns_old_break", sbrk_returns_old_break, QUICK },
   { "sbrk_grow_shrink_regrow", sbrk_grow_shrink_regrow, QUICK },
   { "sbrk_huge_fails", sbrk_huge_fails, QUICK },
-  { "sbrk_below_heap_fails", sbrk_below_heap_fails, QUICK },
+  { "sbrk_shrink_past_zero_wraps", sbrk_shrink_past_zero_wraps, QUICK },
+  { "sbrk_shrink_below_heap", sbrk_shrink_below_heap, QUICK },
   { "sbrk_exhaust_recovers", sbrk_exhaust_recovers, QUICK },
   { "sbrk_limit_faults", sbrk_limit_faults, QUICK },
   { "sbrk_shrink_unmaps", sbrk_shrink_unmaps, QUICK },

@@ -421,10 +421,20 @@ grow_locked(struct proc *p, int n, int lazy)
       return -1;
     p->sz = want;               /* lazy: pages come on first touch (fault.c) */
   } else {
-    uint64 shrink = -(long)n;
-    if (shrink > sz - p->heap_base || uvm_dealloc(p->pagetable, sz, sz - shrink) != sz - shrink)
-      return -1;
-    p->sz = sz - shrink;
+    /*
+     * As on xv6 (docs/compat.md): the new size is computed unsigned, so a
+     * decrement larger than the size wraps above it and changes nothing,
+     * and a shrink may go below the heap's base, into the stack and text
+     * (the process then faults and dies). The heap's base follows the break
+     * down: every unmapped page below the break is lazy heap again.
+     */
+    uint64 newsz = sz + (uint64)(long)n;
+    if (newsz >= sz)
+      return 0;
+    if (uvm_dealloc(p->pagetable, sz, newsz) != newsz)
+      return -1;                /* out of memory to un-share a leaf table: nothing changed */
+    p->sz = newsz;
+    p->heap_base = MIN(p->heap_base, newsz);
   }
   return 0;
 }

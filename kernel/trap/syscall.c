@@ -32,11 +32,11 @@ void
 syscall_dispatch(void)
 {
   struct proc *p = myproc();
-  uint64 num = p->trapframe->a7;
+  uint64 num = p->trapframe->a7;   /* all 64 bits decide: 0x1_0000000b is not getpid */
   if (num < NSYSCALL && syscall_table[num]) {
     p->trapframe->a0 = syscall_table[num]();
   } else {
-    kprintf("pid %d (%s): unknown system call %d\n", p->pid, p->name, (int)num);
+    kprintf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
     p->trapframe->a0 = -1;
   }
 }
