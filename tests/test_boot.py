@@ -193,3 +193,12 @@ def test_console_read_into_bad_buffer_fails_and_keeps_input(machine):
     machine.expect(r"conread: OK hello there\n", what="conread's OK line with the whole typed line")
     output = machine.wait_prompt()
     assert "FAILED" not in output, f"conread reported a failure:\n{output}"
+
+
+def test_unknown_system_call_is_named_in_full(machine):
+    # usertests makes system call 0x1_0000000b: its low 32 bits are getpid's.
+    output = machine.run("usertests syscall_number_all_bits")
+    assert "test syscall_number_all_bits: OK" in output, f"expected the test to pass, saw:\n{output}"
+    number = (1 << 32) | 11
+    assert re.search(rf"^pid \d+ \(usertests\): unknown system call {number}$", output, re.M), (
+        f"expected the console to name system call {number} in full, saw:\n{output}")

@@ -1281,6 +1281,30 @@ sbrk_huge_fails(void)
     FAIL("break moved from %p to %p by a failed sbrk", (void *)before, sbrk(0));
 }
 
+/* Make system call num (all 64 bits of a7) with no arguments; what comes back in a0. */
+static uint64
+raw_syscall(uint64 num)
+{
+  register uint64 a0 asm("a0") = 0;
+  register uint64 a7 asm("a7") = num;
+  asm volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
+  return a0;
+}
+
+/*
+ * A number with high bits set is unknown, whatever its low 32 bits say (here
+ * getpid's). The console line names the whole number: tests/test_boot.py
+ * checks it.
+ */
+static void
+syscall_number_all_bits(void)
+{
+  uint64 num = (1UL << 32) | SYS_getpid;
+  uint64 r = raw_syscall(num);
+  if (r != (uint64)-1)
+    FAIL("system call 0x%lx returned %ld, want -1 (it is not getpid, %d)", num, (long)r, getpid());
+}
+
 /*
  * As on xv6 2025: sbrk computes the new break unsigned, so a decrement
  * larger than the break wraps, leaves the break where it was and returns
@@ -3573,6 +3597,7 @@ static const struct test tests[] = {
   { "sbrk_returns_old_break", sbrk_returns_old_break, QUICK },
   { "sbrk_grow_shrink_regrow", sbrk_grow_shrink_regrow, QUICK },
   { "sbrk_huge_fails", sbrk_huge_fails, QUICK },
+  { "syscall_number_all_bits", syscall_number_all_bits, QUICK },
   { "sbrk_shrink_past_zero_wraps", sbrk_shrink_past_zero_wraps, QUICK },
   { "sbrk_shrink_below_heap", sbrk_shrink_below_heap, QUICK },
   { "sbrk_exhaust_recovers", sbrk_exhaust_recovers, QUICK },
