@@ -140,6 +140,14 @@ QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
+# The kernel drives at most NCPU harts (kernel/param.h): refuse more before building.
+NCPU_LIMIT := $(shell sed -n 's/^\#define NCPU *\([0-9]*\).*/\1/p' kernel/param.h)
+check-cpus:
+	@case "$(CPUS)" in ''|*[!0-9]*) echo "CPUS=$(CPUS): give a number of harts, 1 to $(NCPU_LIMIT)" >&2; exit 1;; esac
+	@if [ $(CPUS) -lt 1 ] || [ $(CPUS) -gt $(NCPU_LIMIT) ]; then \
+	  echo "CPUS=$(CPUS): the kernel drives 1 to $(NCPU_LIMIT) harts (NCPU in kernel/param.h)" >&2; exit 1; fi
+
+qemu: | check-cpus
 qemu: kernel/kernel fs.img
 	$(QEMU) $(QEMUOPTS)
 
@@ -148,6 +156,7 @@ qemu: kernel/kernel fs.img
 	@sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
+qemu-gdb: | check-cpus
 qemu-gdb: kernel/kernel fs.img .gdbinit
 	@echo "*** QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal here" 1>&2
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
@@ -190,7 +199,7 @@ soak: all
 	  $(PYTHON) tests/run.py -k 'test_crash or test_stress'
 
 # side-by-side fork benchmark: eager copy vs copy-on-write, one run
-bench:
+bench: | check-cpus
 	tools/bench.sh
 
 clean:
@@ -207,4 +216,4 @@ help:
 	@echo "make bench           fork benchmark, eager copy vs copy-on-write"
 	@echo "make COW=0 ...       build with eager-copy fork"
 
-.PHONY: all qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE
+.PHONY: all check-cpus qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE

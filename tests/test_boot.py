@@ -3,9 +3,12 @@ test_boot.py: the kernel boots to a shell, and everyday shell commands and
 console editing keys behave. Each test boots its own machine.
 """
 import re
+import subprocess
+
+import pytest
 from pathlib import Path
 
-from conftest import BOOT_BANNER, REPO, c_define
+from conftest import BOOT_BANNER, MAX_HARTS, REPO, c_define
 
 T_DIR, T_FILE, T_DEVICE = (c_define("kernel/stat.h", t) for t in ("T_DIR", "T_FILE", "T_DEVICE"))
 README = REPO / "README.md"
@@ -202,3 +205,27 @@ def test_unknown_system_call_is_named_in_full(machine):
     number = (1 << 32) | 11
     assert re.search(rf"^pid \d+ \(usertests\): unknown system call {number}$", output, re.M), (
         f"expected the console to name system call {number} in full, saw:\n{output}")
+
+
+EXTRA_HARTS = 2
+
+
+def test_harts_beyond_ncpu_are_parked(boot):
+    # QEMU started directly with more harts than NCPU: they used to index the
+    # per-hart arrays past their end and crash the kernel (in the buffer cache).
+    machine = boot(MAX_HARTS + EXTRA_HARTS)
+    assert machine.run("echo still here") == "still here\n"
+    boot_text = machine.text
+    assert re.search(rf"^kernel: {EXTRA_HARTS} harts beyond NCPU={MAX_HARTS} ignored$", boot_text, re.M), (
+        f"expected the boot line naming the {EXTRA_HARTS} harts left out, saw:\n{boot_text}")
+    running = sorted(int(n) for n in re.findall(r"^kernel: hart (\d+) running$", boot_text, re.M))
+    assert running == list(range(MAX_HARTS)), f"expected harts 0 to {MAX_HARTS - 1} to run, saw {running}"
+
+
+@pytest.mark.parametrize("cpus", [MAX_HARTS + 1, 0, "x"])
+def test_make_refuses_a_hart_count_the_kernel_cannot_drive(cpus):
+    result = subprocess.run(["make", "qemu", f"CPUS={cpus}"], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0, f"expected `make qemu CPUS={cpus}` to refuse, saw:\n{result.stdout}"
+    assert f"CPUS={cpus}" in result.stderr and f"1 to {MAX_HARTS}" in result.stderr, (
+        f"expected a message naming CPUS={cpus} and the limit {MAX_HARTS}, saw:\n{result.stderr}")

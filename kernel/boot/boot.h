@@ -7,6 +7,7 @@
 #ifndef __ASSEMBLER__
 void machine_start(void);      /* start.c: M-mode set-up, then S-mode kernel_main */
 void kernel_main(void);        /* main.c */
+extern volatile int harts_parked;   /* start.c: harts numbered NCPU and above, parked by entry.S */
 #endif
 
 #endif

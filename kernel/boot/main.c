@@ -3,6 +3,7 @@
  * structures, then releases the others, which only set up their own state.
  */
 #include "kernel/types.h"
+#include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/boot/boot.h"
 #include "kernel/lib/kprintf.h"
@@ -43,6 +44,10 @@ kernel_main(void)
     virtio_disk_init();
     proc_first_user();
     proc_start_kernel_threads();
+    /* Parked harts counted themselves in their first instructions, long before this. */
+    if (harts_parked > 0)
+      kprintf("kernel: %d hart%s beyond NCPU=%d ignored\n", harts_parked,
+              harts_parked == 1 ? "" : "s", NCPU);
     __sync_synchronize();
     machine_ready = 1;
   } else {

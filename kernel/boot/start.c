@@ -16,6 +16,7 @@
 #include "kernel/trap/timer.h"
 
 __attribute__((aligned(16))) char boot_stacks[BOOT_STACK_SIZE * NCPU];
+volatile int harts_parked;
 
 #define DELEGATE_ALL 0xffff
 
