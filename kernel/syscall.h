@@ -28,6 +28,6 @@
 #define SYS_fsstat  23   /* free blocks and inodes (kernel/vmstat.h) */
 #define SYS_vmmap   24   /* a process's pages by state (kernel/vmstat.h) */
 #define SYS_vmcheck 25   /* the invariant walker: page counts against page tables */
-#define SYS_failalloc 26 /* tests only: make the n-th page allocation from now fail */
+#define SYS_failalloc 26 /* tests only: the caller's n-th page allocation from now fails (its later children's count too) */
 
 #endif

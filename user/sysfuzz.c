@@ -986,7 +986,7 @@ call_adjust(struct call *c)
     break;
   case SYS_failalloc:
     if ((int)c->a[0] > 0)
-      adjust(c, 0, 0);                             /* injected failures would kill at random */
+      adjust(c, 0, 0);                             /* its own later allocations, and its children's, would fail at random */
     break;
   case SYS_mknod:
     if ((short)(int)c->a[1] == CONSOLE)

@@ -37,7 +37,7 @@ int uptime(void);
 int vmstat(int pid, struct vmstat *st);   /* pid 0: whole system */
 int fsstat(struct fsstat *st);
 int vmmap(int pid, struct vmmap_run *runs, int max);   /* runs in the map, or -1 */
-int failalloc(int n);     /* tests only: the n-th page allocation from now fails; the old countdown */
+int failalloc(int n);     /* tests only: our (and later children's) n-th page allocation from now fails; the old countdown */
 int vmcheck(void);        /* 0 if page counts match the page tables; else -1 (console names the pages) */
 
 /* ---- user library ---- */

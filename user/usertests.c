@@ -1281,6 +1281,84 @@ sbrk_huge_fails(void)
     FAIL("break moved from %p to %p by a failed sbrk", (void *)before, sbrk(0));
 }
 
+#define BYSTANDER_ROUNDS  20
+#define CHILD_TRIES       200   /* eager one-page sbrks a child makes, one of which must fail */
+#define CHILD_COUNTDOWN   40    /* more than fork itself allocates */
+
+/* A process forked before failalloc was armed: every allocation it makes must work. */
+static void
+bystander(int go_fd)
+{
+  char c;
+  if (read(go_fd, &c, 1) != 1)
+    exit(1);
+  for (int round = 0; round < BYSTANDER_ROUNDS; round++) {
+    char *p = sbrk(4 * PGSIZE);
+    if (p == SBRK_ERROR)
+      exit(2);
+    for (int i = 0; i < 4; i++)
+      p[i * PGSIZE] = 1;
+    int fds[2];
+    int pid = fork();
+    if (pid < 0)
+      exit(3);
+    if (pid == 0) {
+      p[0] = 2;                              /* a copy-on-write copy */
+      exit(0);
+    }
+    int status = -1;
+    if (wait(&status) != pid || status != 0 || pipe(fds) < 0)
+      exit(4);
+    close(fds[0]);
+    close(fds[1]);
+    sbrk(-4 * PGSIZE);
+  }
+  exit(0);
+}
+
+/*
+ * failalloc counts only the allocations of the process that armed it and of
+ * the children it forks afterwards: a process forked before (standing in
+ * for any unrelated program) allocates freely while the armed one fails on
+ * schedule. With one global countdown, the bystander's first allocation
+ * took the failure.
+ */
+static void
+failalloc_is_per_process(void)
+{
+  int go[2];
+  make_pipe(go);
+  int pid = fork();
+  if (pid == 0)
+    bystander(go[0]);
+  claim_image_pages();                       /* no copy-on-write copy of ours may take the failure */
+  failalloc(1);
+  write(go[1], "g", 1);
+  int status = -1;
+  if (wait(&status) != pid || status != 0)
+    FAIL("a process forked before failalloc(1) was armed failed (status %d): another's countdown reached it",
+         status);
+  if (sbrk(PGSIZE) != SBRK_ERROR)
+    FAIL("the armed process's own next allocation did not fail");
+  if (failalloc(0) != 0)
+    FAIL("the countdown did not fire in the process that armed it");
+
+  failalloc(CHILD_COUNTDOWN);                /* now children forked from here count too */
+  pid = fork();
+  if (pid == 0) {
+    for (int i = 0; i < CHILD_TRIES; i++)
+      if (sbrk(PGSIZE) == SBRK_ERROR)
+        exit(0);
+    exit(1);
+  }
+  if (pid < 0 || wait(&status) != pid || status != 0)
+    FAIL("a child forked after failalloc(%d) never saw its failure (fork %d, status %d)",
+         CHILD_COUNTDOWN, pid, status);
+  failalloc(0);
+  close(go[0]);
+  close(go[1]);
+}
+
 /* Make system call num (all 64 bits of a7) with no arguments; what comes back in a0. */
 static uint64
 raw_syscall(uint64 num)
@@ -3598,6 +3676,7 @@ static const struct test tests[] = {
   { "sbrk_grow_shrink_regrow", sbrk_grow_shrink_regrow, QUICK },
   { "sbrk_huge_fails", sbrk_huge_fails, QUICK },
   { "syscall_number_all_bits", syscall_number_all_bits, QUICK },
+  { "failalloc_is_per_process", failalloc_is_per_process, QUICK },
   { "sbrk_shrink_past_zero_wraps", sbrk_shrink_past_zero_wraps, QUICK },
   { "sbrk_shrink_below_heap", sbrk_shrink_below_heap, QUICK },
   { "sbrk_exhaust_recovers", sbrk_exhaust_recovers, QUICK },

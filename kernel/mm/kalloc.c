@@ -11,8 +11,8 @@
 #include "kernel/lib/kprintf.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pageref.h"
+#include "kernel/proc/proc.h"
 
-#define RAM_PAGES   ((PHYSTOP - KERNBASE) / PGSIZE)
 #define JUNK_BYTE   0x5a
 
 extern char end[];   /* first byte after the kernel image (kernel.ld) */
@@ -73,35 +73,37 @@ page_zero(void)
 }
 
 /*
- * Fault injection for tests (failalloc()): when the countdown, set by
- * page_fail_after, reaches zero, that allocation fails as if memory were
- * exhausted. 0 means off. Atomic updates only.
+ * Fault injection for tests (failalloc()): is this the allocation the
+ * current process's countdown says must fail? The countdown belongs to the
+ * process that armed it (proc.c, proc_fail_countdown), so no other process's
+ * allocations ever count. The failure is named on the console with its
+ * caller, so a test can map it to a function (kernel/kernel.sym).
  */
-static int fail_countdown;
-
-int
-page_fail_after(int n)
-{
-  return __atomic_exchange_n(&fail_countdown, n > 0 ? n : 0, __ATOMIC_ACQ_REL);
-}
-
-/* Is this the allocation the test asked to fail? */
 static int
-injected_failure(void)
+injected_failure(void *caller)
 {
-  int left = __atomic_load_n(&fail_countdown, __ATOMIC_ACQUIRE);
+  int *countdown = proc_fail_countdown();
+  if (countdown == 0)
+    return 0;
+  int left = __atomic_load_n(countdown, __ATOMIC_ACQUIRE);
   while (left > 0) {
-    if (__atomic_compare_exchange_n(&fail_countdown, &left, left - 1, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
-      return left == 1;
+    if (__atomic_compare_exchange_n(countdown, &left, left - 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+      if (left != 1)
+        return 0;
+      kprintf("failalloc: pid %d: page allocation failed on purpose, called from %p\n",
+              myproc()->pid, caller);
+      return 1;
+    }
   }
   return 0;
 }
 
-void *
-page_alloc_nozero(void)
+/* A page off the free list, with one reference; caller is who asked (for failalloc's line). */
+static void *
+take_page(void *caller)
 {
-  if (injected_failure())
+  if (injected_failure(caller))
     return 0;
   spin_lock(&pool.lock);
   struct free_page *fp = pool.head;
@@ -116,9 +118,15 @@ page_alloc_nozero(void)
 }
 
 void *
+page_alloc_nozero(void)
+{
+  return take_page(__builtin_return_address(0));
+}
+
+void *
 page_alloc(void)
 {
-  void *pa = page_alloc_nozero();
+  void *pa = take_page(__builtin_return_address(0));
   if (pa)
     memset(pa, 0, PGSIZE);
   return pa;

@@ -48,12 +48,6 @@ void *page_zero(void);
 
 uint64 page_free_count(void);
 /*
- * Tests only: make the n-th page allocation from now fail (n <= 0: none).
- * Returns how many allocations the previous setting still had to go (0 if
- * it fired or was off), so a test can tell whether its workload reached it.
- */
-int page_fail_after(int n);
-/*
  * The invariant walker's part here: every page on the free list has no
  * references and is there once, and the list is as long as the count says.
  * Prints at most report problems; returns how many it found.

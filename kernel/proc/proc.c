@@ -152,6 +152,9 @@ proc_free(struct proc *p)
   memset(&p->vm, 0, sizeof(p->vm));
   p->ahead_next = 0;
   p->ahead_window = 0;
+  p->fail_owner = 0;
+  p->fail_owner_pid = 0;
+  __atomic_store_n(&p->fail_countdown, 0, __ATOMIC_RELEASE);
   p->state = UNUSED;
 }
 
@@ -260,6 +263,8 @@ proc_fork(void)
       child->ofile[fd] = file_dup(p->ofile[fd]);
   child->cwd = inode_dup(p->cwd);
   strlcpy(child->name, p->name, sizeof(child->name));
+  child->fail_owner = p->fail_owner;           /* a fault-injection countdown reaches children */
+  child->fail_owner_pid = p->fail_owner_pid;
   int pid = child->pid;
 
   spin_lock(&wait_lock);
@@ -406,6 +411,33 @@ proc_killed(struct proc *p)
   int k = p->killed;
   spin_unlock(&p->lock);
   return k;
+}
+
+/* ---- fault injection (failalloc) ---- */
+
+int
+proc_fail_after(int n)
+{
+  struct proc *p = myproc();
+  int left = __atomic_exchange_n(&p->fail_countdown, n > 0 ? n : 0, __ATOMIC_ACQ_REL);
+  if (p->fail_owner != p)
+    left = 0;                   /* it counted for an ancestor, not for a countdown of ours */
+  p->fail_owner = n > 0 ? p : 0;
+  p->fail_owner_pid = n > 0 ? p->pid : 0;
+  return left;
+}
+
+int *
+proc_fail_countdown(void)
+{
+  struct proc *p = myproc();
+  if (p == 0 || p->fail_owner == 0)
+    return 0;
+  struct proc *owner = p->fail_owner;
+  /* The owner may have exited, its slot even reused: then nothing counts. */
+  if (__atomic_load_n(&owner->pid, __ATOMIC_ACQUIRE) != p->fail_owner_pid)
+    return 0;
+  return &owner->fail_countdown;
 }
 
 /* The size change itself; the caller holds p's address-space lock. */

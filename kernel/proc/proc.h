@@ -88,6 +88,16 @@ struct proc {
   char name[16];               /* for ^P and console messages */
   uint64 ahead_next;           /* write-ahead: the page a sequential writer faults on next */
   int ahead_window;            /* write-ahead: pages the last write fault resolved */
+
+  /*
+   * Fault injection (failalloc, for tests): the process's page allocations
+   * count against the countdown of fail_owner, the process that armed it
+   * (itself, or an ancestor that armed it before forking). fail_countdown
+   * is this process's own countdown, changed atomically by every member.
+   */
+  struct proc *fail_owner;     /* 0: none */
+  int fail_owner_pid;          /* fail_owner's pid then: a reused slot does not count */
+  int fail_countdown;
 };
 
 /* The hart we run on; callers keep interrupts off while using the result. */
@@ -112,6 +122,15 @@ int  proc_wait(uint64 status_addr);
 int  proc_kill(int pid);
 void proc_set_killed(struct proc *p);
 int  proc_killed(struct proc *p);
+/*
+ * failalloc(n): the n-th page allocation made from now on behalf of the
+ * current process, or of children it forks from now on, fails (n <= 0:
+ * none). Returns how many allocations the previous countdown it armed still
+ * had to go (0 if it fired or was off).
+ */
+int  proc_fail_after(int n);
+/* The countdown the current process's allocations count against, or 0. */
+int *proc_fail_countdown(void);
 /* Change user memory by n bytes (growth allocates now unless lazy); 0 or -1. */
 int  proc_grow(int n, int lazy);
 /* Ask for the ^P listing; safe in an interrupt (the console's): a kernel thread prints it. */

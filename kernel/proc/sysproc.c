@@ -115,11 +115,14 @@ sys_vmstat(void)
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 
-/* failalloc(n): tests only; the n-th page allocation from now fails (0: off). The old countdown. */
+/*
+ * failalloc(n): tests only; the n-th page allocation made from now for the
+ * caller or the children it forks from now fails (0: off). The old countdown.
+ */
 uint64
 sys_failalloc(void)
 {
-  return page_fail_after(arg_int(0));
+  return proc_fail_after(arg_int(0));
 }
 
 /* vmcheck(): 0 if every page's count matches the page tables (kernel/mm/vmcheck.h), else -1. */
