@@ -96,3 +96,36 @@ def test_plot_script_has_a_panel_per_case():
     assert len(panels) == len(bench.CASES), \
         f"expected {len(bench.CASES)} plot commands, one per case, saw {len(panels)}"
     assert "cow 64 MiB" in script, "expected the failed 64 MiB cases named in the plot"
+
+
+# iobench's console on one hart: a usertrap line cut into the middle of the
+# disk case, the ping-pong, sleep(1), the late-wakeup counter, and a last line cut short.
+IO_SAMPLE = (
+    "$ iobench\n"
+    "iobench: case disk_read kib 400 passes 5 median_us 150187 max_us 160000 ticks 8\n"
+    "iobench: case pingpong rounds 500 us_per_round 462\n"
+    "iobench: case sleep1 reps 10 median_us 100405 max_us 100813 tick_us 100000\n"
+    "iobench: idle_late_wakeups 0\n"
+    "iobench: case disk_read kib 400 passes"
+)
+
+
+def test_io_cases_are_read_and_set_beside_their_references():
+    cases, late = bench.parse_iobench(IO_SAMPLE)
+    assert late == 0, f"expected idle_late_wakeups 0 read from the sample, saw {late}"
+    assert cases["disk_read"]["ticks"] == 8 and cases["pingpong"]["us_per_round"] == 462, cases
+    rows = {(r["case"], r["measure"]): r for r in bench.io_rows(1, cases)}
+    disk = rows[("disk_read", "ticks for 5 passes")]
+    assert (disk["value"], disk["reference"]) == (8, bench.XV6_DISK_READ_TICKS[1]), disk
+    ping = rows[("pingpong", "µs per round trip")]
+    assert (ping["value"], ping["reference"]) == (462, bench.TICK_US), ping
+    text = bench.io_table(bench.io_rows(1, cases))
+    line = next(l for l in text.split("\n") if "ticks for 5 passes" in l)
+    assert f"{8 / bench.XV6_DISK_READ_TICKS[1]:.3g}x" in line, f"expected the ratio to xv6 shown, saw {line!r}"
+
+
+def test_io_case_that_failed_is_shown_as_failed():
+    cases, late = bench.parse_iobench("iobench: case disk_read failed write\niobench: done\n")
+    assert late is None, f"expected no late-wakeup count in a run that printed none, saw {late}"
+    rows = bench.io_rows(3, cases)
+    assert rows[0]["value"] == "write" and rows[2]["value"] == "missing", rows

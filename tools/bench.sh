@@ -7,4 +7,4 @@
 # (docs/debugging.md). CPUS=N boots N harts (default 3, as `make qemu`).
 set -eu
 cd "$(dirname "$0")/.."
-exec /usr/bin/python3 tools/bench.py --kopt="${KOPT:--O2}" --harts="${CPUS:-3}"
+exec /usr/bin/python3 tools/bench.py --kopt="${KOPT:--O2}" --harts="${CPUS:-3}" ${BENCH:+--only="$BENCH"}
