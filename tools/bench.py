@@ -15,7 +15,7 @@ user/forkbench.c and reads its lines. Then it writes
 and prints the medians side by side with the ratios between builds.
 
 Then the I/O cases (user/iobench.c: disk reads of more than the buffer
-cache, a pipe ping-pong, sleep(1)) run on the default build on 1 and 3
+cache, a pipe ping-pong, sleep(1), cached file reads and a bulk pipe) run on the default build on 1 and 3
 harts, each beside what it should cost (bench-results/io.csv, io.txt).
 `--only io` (`make bench BENCH=io`) runs just those; `--only fork` just the
 fork cases.
@@ -127,6 +127,13 @@ def io_rows(harts, cases):
     rows.append({"harts": harts, "case": "sleep1", "measure": "µs per sleep(1) (median)",
                  "value": nap.get("median_us", nap.get("failed", "missing")),
                  "reference": TICK_US, "reference_source": "one timer tick", "goal": "<= 1.05x"})
+    cached, bulk = cases.get("cached_read", {}), cases.get("pipe_bulk", {})
+    rows.append({"harts": harts, "case": "cached_read", "measure": "µs for 400 reads of 20 KiB",
+                 "value": cached.get("us", cached.get("failed", "missing")),
+                 "reference": "", "reference_source": "", "goal": ""})
+    rows.append({"harts": harts, "case": "pipe_bulk", "measure": "µs for 16 MiB",
+                 "value": bulk.get("us", bulk.get("failed", "missing")),
+                 "reference": "", "reference_source": "", "goal": ""})
     return rows
 
 

@@ -9,11 +9,17 @@
  *   pingpong    two processes pass one byte back and forth through two
  *               pipes: µs per round trip (each one a sleep and a wakeup).
  *   sleep1      sleep(1) ten times: how long one takes (at most one tick).
+ *   cached_read a 20 KiB file, in the buffer cache, read 400 times in 4 KiB
+ *               reads: the kernel's copies, with no disk in the way.
+ *   pipe_bulk   16 MiB through a pipe from one process to another, in 4 KiB
+ *               writes and reads.
  *
  * Times come from the time CSR (r_time(), 10 MHz on QEMU virt). Output:
  *   iobench: case disk_read kib 400 passes 5 median_us 61000 max_us 90000 ticks 3
  *   iobench: case pingpong rounds 500 us_per_round 310
  *   iobench: case sleep1 reps 10 median_us 51000 max_us 99000 tick_us 100000
+ *   iobench: case cached_read kib 20 times 400 us 90000
+ *   iobench: case pipe_bulk mib 16 us 400000
  *   iobench: idle_late_wakeups 0
  *   iobench: done
  * or "iobench: case NAME failed WHAT".
@@ -32,6 +38,10 @@
 #define PASSES         5
 #define ROUNDS         500
 #define SLEEPS         10
+#define CACHED_KIB     20
+#define CACHED_TIMES   400
+#define BULK_MIB       16
+#define MIB            (1024 * 1024)
 static char *const file_names[FILES] = { "iobench.1", "iobench.2" };
 
 static char chunk[CHUNK];
@@ -157,12 +167,70 @@ case_sleep1(void)
          (int)(TIMER_INTERVAL / TICKS_PER_US));
 }
 
+static void
+case_cached_read(void)
+{
+  const char *name = file_names[0];
+  int fd = open(name, O_CREATE | O_RDWR);
+  for (int i = 0; fd >= 0 && i < CACHED_KIB * 1024 / CHUNK; i++)
+    if (write(fd, chunk, CHUNK) != CHUNK)
+      fd = -1;
+  close(fd);
+  int ok = fd >= 0 && read_file(name) == CACHED_KIB * 1024;   /* the first read fills the cache */
+  uint64 start = r_time();
+  for (int i = 0; ok && i < CACHED_TIMES; i++)
+    ok = read_file(name) == CACHED_KIB * 1024;
+  uint64 took = r_time() - start;
+  unlink(name);
+  if (!ok) {
+    printf("iobench: case cached_read failed read\n");
+    return;
+  }
+  printf("iobench: case cached_read kib %d times %d us %d\n", CACHED_KIB, CACHED_TIMES,
+         (int)(took / TICKS_PER_US));
+}
+
+static void
+case_pipe_bulk(void)
+{
+  int fds[2];
+  if (pipe(fds) < 0) {
+    printf("iobench: case pipe_bulk failed pipe\n");
+    return;
+  }
+  uint64 start = r_time();
+  int pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    for (int i = 0; i < BULK_MIB * MIB / CHUNK; i++)
+      if (write(fds[1], chunk, CHUNK) != CHUNK)
+        exit(1);
+    exit(0);
+  }
+  close(fds[1]);
+  uint64 got = 0;
+  int n;
+  while ((n = read(fds[0], chunk, CHUNK)) > 0)
+    got += n;
+  close(fds[0]);
+  int status = -1;
+  wait(&status);
+  uint64 took = r_time() - start;
+  if (pid < 0 || got != (uint64)BULK_MIB * MIB || status != 0) {
+    printf("iobench: case pipe_bulk failed (%d bytes)\n", (int)got);
+    return;
+  }
+  printf("iobench: case pipe_bulk mib %d us %d\n", BULK_MIB, (int)(took / TICKS_PER_US));
+}
+
 int
 main(void)
 {
   case_disk_read();
   case_pingpong();
   case_sleep1();
+  case_cached_read();
+  case_pipe_bulk();
   struct vmstat st;
   if (vmstat(0, &st) == 0)
     printf("iobench: idle_late_wakeups %d\n", (int)st.idle_late_wakeups);
