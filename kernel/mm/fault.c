@@ -49,7 +49,8 @@ private_pte(pte_t old, uint64 pa)
 }
 
 /*
- * Fill: no lock held on entry or exit (the allocator takes its own). Nothing
+ * Fill: the address-space lock held on entry and exit, as for every step
+ * (fault_act); the allocator takes its own spinlock. Nothing
  * maps the page yet, and only this process can map it, so no other hart
  * races us. A read maps the zero page, read-only and copy-on-write, and
  * allocates nothing but page-table pages the walk may need; a write maps a
@@ -79,7 +80,7 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
 }
 
 /*
- * Reuse: no lock held on entry or exit, none taken. We are the page's only
+ * Reuse: the address-space lock held, nothing else taken. We are the page's only
  * owner, so nobody can see a write but us.
  */
 static void
@@ -92,7 +93,7 @@ fault_reuse(struct fault_ctx *f)
 }
 
 /*
- * Copy: no lock held on entry or exit (the allocator takes its own). Others
+ * Copy: the address-space lock held (the allocator takes its own). Others
  * share the page. Copy it before dropping our share: the moment our
  * reference goes, the last other owner may reuse the page in place. A copy
  * of the zero page is a fresh zeroed page: nothing to copy, and it counts
@@ -118,7 +119,7 @@ fault_copy(struct fault_ctx *f)
 }
 
 /*
- * Before reuse or copy changes the PTE: no lock held on entry or exit. If
+ * Before reuse or copy changes the PTE: the address-space lock held. If
  * the PTE's leaf table is shared (fork with shared tables), we first get a
  * copy of the table of our own, and every page in it gains an owner, so
  * decide again with the new count: a page that was ours alone is now shared

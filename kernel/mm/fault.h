@@ -68,7 +68,7 @@ uint64 fault_ahead_unused(void);
 /*
  * After the CPU's write fault at va in process p (the current one) was
  * resolved: if p writes its pages in order, resolve the next few shared
- * pages now (see fault.c). No lock held.
+ * pages now (see fault.c). No lock held: it takes p's address-space lock.
  */
 struct proc;
 void fault_write_ahead(struct proc *p, uint64 va);
