@@ -17,6 +17,7 @@ static struct {
   struct spinlock lock;   /* guards identities, refcnt, pincount and the list */
   struct buf buf[NBUF];
   struct buf recent;      /* list head: recent.older is the newest, recent.newer the oldest */
+  int waiters;            /* processes asleep in bget for a free buffer */
 } bcache;
 
 static void list_remove(struct buf *b)
@@ -92,7 +93,9 @@ static struct buf *bget(uint dev, uint blockno)
     }
     if (!some_buffer_will_be_released())
       panic("bget: all %d buffers pinned by the log", NBUF);
+    bcache.waiters++;
     proc_sleep(&bcache, &bcache.lock);
+    bcache.waiters--;
   }
   b->refcnt++;
   spin_unlock(&bcache.lock);
@@ -126,7 +129,8 @@ static void drop_ref(struct buf *b)
   if (b->refcnt == 0) {
     list_remove(b);
     list_push_newest(b);
-    proc_wakeup(&bcache);
+    if (bcache.waiters > 0)   /* a wakeup scans every process: not on each release */
+      proc_wakeup(&bcache);
   }
 }
 

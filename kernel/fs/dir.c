@@ -11,8 +11,10 @@
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/fs/inode.h"
+#include "kernel/fs/bio.h"
 
 #define DIRENT_SIZE ((uint)sizeof(struct dirent))
+_Static_assert(BSIZE % sizeof(struct dirent) == 0, "a directory entry never straddles a block");
 #define DOT_ENTRIES 2   /* "." and "..", at the start of every directory */
 
 static void require_locked_dir(struct inode *dp, const char *who)
@@ -21,11 +23,52 @@ static void require_locked_dir(struct inode *dp, const char *who)
     panic("%s: inode %d is not a locked directory", who, dp->inum);
 }
 
-/* Entries lie wholly inside the directory's size, so a short read is a kernel bug. */
-static void read_entry(struct inode *dp, uint off, struct dirent *de)
+/*
+ * A scan looks at a directory's entries where they lie, in the cached block,
+ * taking the block once for all the entries in it. (Reading entries one at a
+ * time through inode_read made a lookup in the root, which holds every
+ * program, cost one buffer-cache lookup and copy per entry.)
+ */
+struct dir_cursor {
+  struct inode *dp;
+  uint next;        /* offset of the entry dir_next() returns next */
+  struct buf *b;    /* the block holding the last entry returned, or 0 */
+};
+
+static void dir_start(struct dir_cursor *c, struct inode *dp, uint off)
 {
-  if (inode_read(dp, 0, (uint64)de, off, DIRENT_SIZE) != DIRENT_SIZE)
-    panic("dir: cannot read entry at %d of directory %d", off, dp->inum);
+  c->dp = dp;
+  c->next = off;
+  c->b = 0;
+}
+
+/* Ends a scan early; dir_next() ends it itself when it runs out of entries. */
+static void dir_stop(struct dir_cursor *c)
+{
+  if (c->b) {
+    brelse(c->b);
+    c->b = 0;
+  }
+}
+
+/*
+ * The entry at c->next (its offset in *offp), or 0 at the end of the
+ * directory. The entry lives in a cache buffer: valid until the next call or
+ * dir_stop(). Entries never straddle a block (BSIZE % DIRENT_SIZE == 0).
+ */
+static const struct dirent *dir_next(struct dir_cursor *c, uint *offp)
+{
+  if (c->next >= c->dp->size) {
+    dir_stop(c);
+    return 0;
+  }
+  if (c->b == 0 || c->next % BSIZE == 0) {
+    dir_stop(c);
+    c->b = inode_block(c->dp, c->next);
+  }
+  *offp = c->next;
+  c->next += DIRENT_SIZE;
+  return (const struct dirent *)(c->b->data + *offp % BSIZE);
 }
 
 /* Names in entries are NUL-terminated only when shorter than DIRSIZ. */
@@ -36,15 +79,17 @@ static int entry_has_name(const struct dirent *de, const char *name)
 
 uint dir_find(struct inode *dp, const char *name, uint *offp)
 {
-  struct dirent de;
+  struct dir_cursor c;
+  const struct dirent *de;
+  uint off;
 
   require_locked_dir(dp, "dir_find");
-  for (uint off = 0; off < dp->size; off += DIRENT_SIZE) {
-    read_entry(dp, off, &de);
-    if (entry_has_name(&de, name)) {
+  for (dir_start(&c, dp, 0); (de = dir_next(&c, &off)) != 0;) {
+    if (entry_has_name(de, name)) {
+      dir_stop(&c);
       if (offp)
         *offp = off;
-      return de.inum;
+      return de->inum;
     }
   }
   return 0;
@@ -59,15 +104,16 @@ struct inode *dir_lookup(struct inode *dp, const char *name, uint *offp)
 /* Offset of the first free entry, or the end of the directory (which then grows). */
 static uint free_entry_offset(struct inode *dp)
 {
-  struct dirent de;
+  struct dir_cursor c;
+  const struct dirent *de;
   uint off;
 
-  for (off = 0; off < dp->size; off += DIRENT_SIZE) {
-    read_entry(dp, off, &de);
-    if (de.inum == 0)
-      break;
-  }
-  return off;
+  for (dir_start(&c, dp, 0); (de = dir_next(&c, &off)) != 0;)
+    if (de->inum == 0) {
+      dir_stop(&c);
+      return off;
+    }
+  return dp->size;
 }
 
 int dir_link(struct inode *dp, const char *name, uint inum)
@@ -97,14 +143,16 @@ void dir_clear_entry(struct inode *dp, uint off)
 
 int dir_is_empty(struct inode *dp)
 {
-  struct dirent de;
+  struct dir_cursor c;
+  const struct dirent *de;
+  uint off;
 
   require_locked_dir(dp, "dir_is_empty");
-  for (uint off = DOT_ENTRIES * DIRENT_SIZE; off < dp->size; off += DIRENT_SIZE) {
-    read_entry(dp, off, &de);
-    if (de.inum != 0)
+  for (dir_start(&c, dp, DOT_ENTRIES * DIRENT_SIZE); (de = dir_next(&c, &off)) != 0;)
+    if (de->inum != 0) {
+      dir_stop(&c);
       return 0;
-  }
+    }
   return 1;
 }
 

@@ -291,6 +291,14 @@ void inode_truncate(struct inode *ip)
 
 /* ---- contents ---- */
 
+struct buf *inode_block(struct inode *ip, uint off)
+{
+  uint blockno = off < ip->size ? block_of(ip, off / BSIZE, 0) : 0;
+  if (blockno == 0)
+    panic("inode_block: inode %d has no block at offset %d (size %d)", ip->inum, off, ip->size);
+  return bread(ip->dev, blockno);
+}
+
 int inode_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
   if (off >= ip->size || off + n < off)

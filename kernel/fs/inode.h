@@ -18,6 +18,7 @@
 
 struct stat;
 struct fsstat;
+struct buf;
 
 /* The in-memory copy of an on-disk inode. */
 struct inode {
@@ -58,6 +59,8 @@ void inode_update(struct inode *ip);
 void inode_truncate(struct inode *ip);
 void inode_stat(struct inode *ip, struct stat *st);   /* ip locked */
 /* Read from the locked ip into a user (user_dst) or kernel address: bytes read, or -1 on a bad address. */
+/* The cached block holding byte off (below ip's size) of locked ip; brelse() it. */
+struct buf *inode_block(struct inode *ip, uint off);
 int inode_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 /*
  * Write to the locked ip: bytes written, which is short when the disk fills

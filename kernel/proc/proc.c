@@ -582,12 +582,27 @@ proc_sleep(void *chan, struct spinlock *lk)
   spin_lock(lk);
 }
 
+/*
+ * Could p be asleep on a channel, or on its way into proc_sleep()? Read
+ * without p->lock, so a wakeup skips the free, newborn and dead slots of the
+ * table without locking each one. A skip is safe: a process in those states
+ * has not run since, or will never run again; one that sleeps on chan later
+ * must first run and check its condition under the sleep lock, which the waker
+ * took to change it, and that lock orders the state this load sees.
+ */
+static int
+may_be_sleeping(struct proc *p)
+{
+  enum procstate state = __atomic_load_n(&p->state, __ATOMIC_RELAXED);
+  return state != UNUSED && state != USED && state != ZOMBIE;
+}
+
 void
 proc_wakeup(void *chan)
 {
   struct proc *me = myproc();
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
-    if (p == me)
+    if (p == me || !may_be_sleeping(p))
       continue;
     spin_lock(&p->lock);
     if (p->state == SLEEPING && p->chan == chan) {
