@@ -28,6 +28,8 @@ struct vmstat {
   uint64 cow_ahead_unused;/* system: of those, pages unmapped or shared again never written */
   uint64 idle_late_wakeups;/* system: wakeups an interrupt made on a hart idling after an empty
                              scan of the run queue; it must not then sleep through them (stays 0) */
+  uint64 cow_copy_ns;     /* time the cow_copies took: taking a page and copying into it */
+  uint64 page_fill_ns;    /* time the page_fills took: taking a page and zeroing it */
 };
 
 /*

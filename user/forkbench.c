@@ -12,6 +12,10 @@
  *               waits: what the shell pays for every command
  *   fork_pages  free pages before the fork minus free pages while the child
  *               is alive (parked in a pipe read)
+ *   fork_write_b2b  fork_write 20 times back to back, timed as one total
+ *               both with the time CSR and with uptime() (100 ms ticks): the
+ *               method of an independent benchmark, beside ours (docs/cow.md,
+ *               "Two measures of fork + write")
  * A time is the median of several runs after one untimed warm-up run (the
  * first exec reads /true from the disk). Each run is timed with the time CSR,
  * which user code may read: r_time(), 10 MHz on QEMU virt.
@@ -19,6 +23,7 @@
  * Output: one line per case and heap, and "forkbench: done" at the end:
  *   forkbench: case fork_exit heap eager heap_kib 4096 touched_kib 4096 median_us 410 min_us 395 max_us 530 reps 21
  *   forkbench: case fork_pages heap lazy heap_kib 1048576 touched_kib 1024 pages 19
+ *   forkbench: case fork_write_b2b heap eager heap_kib 32768 touched_kib 32768 forks 20 total_us 2100000 uptime_ticks 21 per_fork_us 105000
  *   forkbench: case fork_exit heap eager heap_kib 65536 touched_kib 65536 failed fork reps 0
  * A failed case names, in one word, what failed: sbrk (the heap did not fit),
  * fork (fork returned -1), child (the child did not exit with status 0: it
@@ -51,6 +56,7 @@
 #define REPS_MEDIUM   11            /* fork_write, more than 4 MiB written */
 #define REPS_LONG     7             /* fork_write, more than 16 MiB written */
 #define REPS_MAX      REPS_SHORT
+#define B2B_FORKS     20            /* fork_write_b2b: forks in a row */
 
 /* What the forked child does before it exits. */
 enum child_job { JOB_EXIT, JOB_WRITE, JOB_EXEC };
@@ -206,13 +212,41 @@ write_reps(int pages)
   return REPS_LONG;
 }
 
-/* All four cases for one heap, already grown and written. */
+/* B2B_FORKS fork_write runs in a row, timed as a whole by both clocks; prints its line. */
 static void
-measure_heap(const struct heap *h)
+time_back_to_back(const struct heap *h)
+{
+  uint64 run;
+  int start_ticks = uptime();
+  uint64 start = r_time();
+  for (int i = 0; i < B2B_FORKS; i++) {
+    const char *failed = fork_once(h, JOB_WRITE, &run);
+    if (failed != 0) {
+      report_failed("fork_write_b2b", h, failed, i);
+      return;
+    }
+  }
+  uint64 total = r_time() - start;
+  int ticks = uptime() - start_ticks;
+  printf("forkbench: case fork_write_b2b heap %s heap_kib %d touched_kib %d forks %d total_us %d"
+         " uptime_ticks %d per_fork_us %d\n", h->kind, h->bytes / KIB,
+         h->written_pages * (PGSIZE / KIB), B2B_FORKS, ticks_to_us(total), ticks,
+         ticks_to_us(total / B2B_FORKS));
+}
+
+/* Which cases run: all of them, or (forkbench big) only what a huge heap can afford. */
+enum case_set { ALL_CASES, BIG_HEAP_CASES };
+
+/* The cases of set for one heap, already grown and written. */
+static void
+measure_heap(const struct heap *h, enum case_set set)
 {
   time_case("fork_exit", h, JOB_EXIT, REPS_SHORT);
-  time_case("fork_write", h, JOB_WRITE, write_reps(h->written_pages));
-  time_case("fork_exec", h, JOB_EXEC, REPS_SHORT);
+  if (set == ALL_CASES) {
+    time_case("fork_write", h, JOB_WRITE, write_reps(h->written_pages));
+    time_case("fork_exec", h, JOB_EXEC, REPS_SHORT);
+    time_back_to_back(h);
+  }
   int pages = 0;
   const char *failed = count_fork_pages(&pages);
   if (failed != 0)
@@ -227,7 +261,7 @@ measure_heap(const struct heap *h)
  * measures, and gives the heap back. 0, or -1 when it could not be given back.
  */
 static int
-bench_heap(struct heap *h, int lazy)
+bench_heap(struct heap *h, int lazy, enum case_set set)
 {
   h->base = lazy ? sbrklazy(h->bytes) : sbrk(h->bytes);
   if (h->base == SBRK_ERROR) {
@@ -238,7 +272,7 @@ bench_heap(struct heap *h, int lazy)
   }
   for (int i = 0; i < h->written_pages; i++)
     h->base[(uint64)i * PGSIZE] = 1;
-  measure_heap(h);
+  measure_heap(h, set);
   if (sbrk(-h->bytes) == SBRK_ERROR) {
     printf("forkbench: could not give back a heap of %d KiB; stopping\n", h->bytes / KIB);
     return -1;
@@ -246,18 +280,42 @@ bench_heap(struct heap *h, int lazy)
   return 0;
 }
 
-int
-main(void)
+/* Heaps of eager_mib[i] MiB (n of them), eager and written, in order; 0, or -1 if one stuck. */
+static int
+bench_eager_heaps(const int *eager_mib, int n, enum case_set set)
 {
-  static const int eager_mib[] = { 0, 1, 4, 16, 32, 64 };
-  int stopped = 0;
-  for (int i = 0; !stopped && i < (int)(sizeof(eager_mib) / sizeof(eager_mib[0])); i++) {
+  for (int i = 0; i < n; i++) {
     struct heap h = { "eager", 0, eager_mib[i] * MIB, eager_mib[i] * (MIB / PGSIZE) };
-    stopped = bench_heap(&h, 0) != 0;
+    if (bench_heap(&h, 0, set) != 0)
+      return -1;
   }
-  if (!stopped) {
+  return 0;
+}
+
+#define MAX_BIG_HEAPS 8
+
+/*
+ *   forkbench              every case, for the heaps of default_mib[] and the lazy heap
+ *   forkbench big M ...    fork_exit and fork_pages for the empty heap and eager
+ *                          heaps of M MiB each (for a machine booted with more RAM)
+ */
+int
+main(int argc, char **argv)
+{
+  static const int default_mib[] = { 0, 1, 4, 16, 32, 64 };
+  if (argc > 1 && strcmp(argv[1], "big") == 0) {
+    int big_mib[MAX_BIG_HEAPS] = { 0 };
+    int n = 1;                      /* big_mib[0]: the empty heap */
+    for (int i = 2; i < argc && n < MAX_BIG_HEAPS; i++)
+      big_mib[n++] = atoi(argv[i]);
+    bench_eager_heaps(big_mib, n, BIG_HEAP_CASES);
+  } else if (argc > 1) {
+    printf("usage: forkbench [big MiB...]\n");
+    exit(1);
+  } else if (bench_eager_heaps(default_mib, sizeof(default_mib) / sizeof(default_mib[0]),
+                               ALL_CASES) == 0) {
     struct heap lazy = { "lazy", 0, LAZY_HEAP, LAZY_WRITTEN / PGSIZE };
-    bench_heap(&lazy, 1);
+    bench_heap(&lazy, 1, ALL_CASES);
   }
   printf("forkbench: done\n");
   exit(0);

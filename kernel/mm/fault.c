@@ -13,6 +13,7 @@
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/sleeplock.h"
 #include "kernel/proc/proc.h"
+#include "kernel/trap/timer.h"
 
 /*
  * Everything known about one fault, from the walk through the decision to
@@ -33,13 +34,37 @@ struct fault_ctx {
 
 static struct proc_vmcount totals;   /* atomic updates only */
 
-/* Count one event system-wide and for the faulting process. */
-#define COUNT(f, field)                                           \
+/* Add n to a counter, system-wide and for the faulting process. */
+#define COUNT_N(f, field, n)                                      \
   do {                                                            \
-    __atomic_add_fetch(&totals.field, 1, __ATOMIC_RELAXED);       \
+    uint64 count_n_ = (n);                                        \
+    __atomic_add_fetch(&totals.field, count_n_, __ATOMIC_RELAXED); \
     if ((f)->counts)                                              \
-      (f)->counts->field++;                                       \
+      (f)->counts->field += count_n_;                             \
   } while (0)
+#define COUNT(f, field) COUNT_N(f, field, 1)
+
+/*
+ * A fresh page holding a copy of from, or zeros when from is 0; 0 when
+ * memory is out. *ns is how long the copy or the zeroing took (not the
+ * allocation): vmstat's cow_copy_ns and page_fill_ns, the rate of the
+ * kernel's copies that make bench shows. Inlined so that failalloc's line
+ * names the step that asked, fault_fill or fault_copy (docs/robustness.md).
+ */
+static inline __attribute__((always_inline)) void *
+new_page(const void *from, uint64 *ns)
+{
+  void *page = page_alloc_nozero();
+  if (page == 0)
+    return 0;
+  uint64 start = r_time();
+  if (from)
+    memmove(page, from, PGSIZE);
+  else
+    memset(page, 0, PGSIZE);
+  *ns = (r_time() - start) * NS_PER_TIME_TICK;
+  return page;
+}
 
 /* The PTE for a now-private page: writable (and written: a write resolves it), no longer copy-on-write. */
 static pte_t
@@ -66,7 +91,8 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
     page_ref_inc(zero);
     COUNT(f, zero_fills);
   } else {
-    void *page = page_alloc();
+    uint64 took;
+    void *page = new_page(0, &took);
     if (page == 0)
       return FAULT_NO_MEMORY_FILL;
     if (pt_map(pt, f->va, PGSIZE, (uint64)page, PTE_R | PTE_W | PTE_U) != 0) {
@@ -74,6 +100,7 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
       return FAULT_NO_MEMORY_FILL;
     }
     COUNT(f, page_fills);
+    COUNT_N(f, page_fill_ns, took);
   }
   f->pte = pt_walk(pt, f->va, 0);
   return FAULT_RESOLVED;
@@ -103,18 +130,20 @@ static enum fault_result
 fault_copy(struct fault_ctx *f)
 {
   int from_zero = f->old_pa == (uint64)page_zero();
-  void *copy = from_zero ? page_alloc() : page_alloc_nozero();
+  uint64 took;
+  void *copy = new_page(from_zero ? 0 : (void *)f->old_pa, &took);
   if (copy == 0)
     return from_zero ? FAULT_NO_MEMORY_FILL : FAULT_NO_MEMORY;
-  if (!from_zero)
-    memmove(copy, (void *)f->old_pa, PGSIZE);
   *f->pte = private_pte(*f->pte, (uint64)copy);
   tlb_flush_page(f->va);
   page_free((void *)f->old_pa);
-  if (from_zero)
+  if (from_zero) {
     COUNT(f, page_fills);
-  else
+    COUNT_N(f, page_fill_ns, took);
+  } else {
     COUNT(f, cow_copies);
+    COUNT_N(f, cow_copy_ns, took);
+  }
   return FAULT_RESOLVED;
 }
 
@@ -308,4 +337,6 @@ fault_counters(struct proc_vmcount *out)
   out->zero_fills = __atomic_load_n(&totals.zero_fills, __ATOMIC_RELAXED);
   out->page_fills = __atomic_load_n(&totals.page_fills, __ATOMIC_RELAXED);
   out->cow_ahead = __atomic_load_n(&totals.cow_ahead, __ATOMIC_RELAXED);
+  out->cow_copy_ns = __atomic_load_n(&totals.cow_copy_ns, __ATOMIC_RELAXED);
+  out->page_fill_ns = __atomic_load_n(&totals.page_fill_ns, __ATOMIC_RELAXED);
 }

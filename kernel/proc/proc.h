@@ -48,6 +48,8 @@ struct proc_vmcount {
   uint64 zero_fills;   /* lazy pages mapped to the zero page on a first read */
   uint64 page_fills;   /* lazy or zero-page pages given a fresh page on a first write */
   uint64 cow_ahead;    /* copy-on-write pages resolved ahead of a write (write-ahead) */
+  uint64 cow_copy_ns;  /* time spent in the copies: page allocation and copy */
+  uint64 page_fill_ns; /* time spent in the fills: page allocation and zeroing */
 };
 
 struct proc {

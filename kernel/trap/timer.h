@@ -4,6 +4,7 @@
 
 /* QEMU virt's time CSR counts at 10 MHz: one tick every 100 ms. */
 #define TIMER_INTERVAL 1000000UL
+#define NS_PER_TIME_TICK 100UL      /* one count of the time CSR */
 
 #ifndef __ASSEMBLER__
 #include "kernel/types.h"
