@@ -115,7 +115,6 @@ fault_reuse(struct fault_ctx *f)
 {
   KASSERT(f->old_pa != (uint64)page_zero());   /* its allocator reference never goes */
   *f->pte = private_pte(*f->pte, f->old_pa);
-  tlb_flush_page(f->va);
   COUNT(f, cow_reuses);
 }
 
@@ -135,7 +134,6 @@ fault_copy(struct fault_ctx *f)
   if (copy == 0)
     return from_zero ? FAULT_NO_MEMORY_FILL : FAULT_NO_MEMORY;
   *f->pte = private_pte(*f->pte, (uint64)copy);
-  tlb_flush_page(f->va);
   page_free((void *)f->old_pa);
   if (from_zero) {
     COUNT(f, page_fills);
@@ -227,6 +225,13 @@ fault_begin(struct fault_ctx *f, pagetable_t pt, uint64 va, enum fault_access ac
 static enum fault_result
 fault_act(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
 {
+  /*
+   * No step flushes the TLB: the kernel runs on its own page table, and a
+   * hart starts using a user table only through userret, whose sfence.vma
+   * drops every old translation. (A flush per page cost more than the copy
+   * on QEMU, where sfence.vma empties the whole TLB.) So pt must not be live.
+   */
+  KASSERT(csr_read(satp) != MAKE_SATP(pt));
   f->counts = counters_for(pt);
   if (f->step == FAULT_FILL_ZERO || f->step == FAULT_FILL)
     return fault_fill(f, pt);

@@ -35,16 +35,14 @@ uservec:
         ld      tp, TF_KERNEL_HARTID(a0)
         ld      t0, TF_KERNEL_TRAP(a0)
         ld      t1, TF_KERNEL_SATP(a0)
-        sfence.vma zero, zero       # finish user-space accesses under the old table
         csrw    satp, t1
         sfence.vma zero, zero       # drop user translations
         jr      t0                  # user_trap(); it never returns here
 
 .globl userret
 userret:
-        sfence.vma zero, zero
         csrw    satp, a0
-        sfence.vma zero, zero
+        sfence.vma zero, zero       # order the kernel's PTE stores; drop kernel translations
         li      a0, TRAPFRAME
         .irp    n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
         ld      x\n, (TF_RA + (\n - 1) * 8)(a0)
