@@ -680,6 +680,12 @@ COPY_CSV_COLUMNS = ["kopt", "build", "make_args", "step", "heap_kib", "pages",
                     "kernel_us", "mib_s", "fault_us", "failed"]
 
 
+def has_byte_copy_switch():
+    """True when the Makefile knows KCOPY (the switch COPY_REFERENCE builds with)."""
+    # Any line but a comment: the switch may be an assignment or an ifeq ($(KCOPY),byte).
+    return re.search(r"^[^#\n]*\bKCOPY\b", (REPO / "Makefile").read_text(), re.M) is not None
+
+
 def parse_copybench(text):
     """copybench's `copybench: STEP key value ...` lines as {step: {key: int or str}}; failures kept."""
     steps = {}
@@ -734,7 +740,7 @@ def copy_phase(kernels, disk, kopts, harts):
     """copybench on the default build and the byte-copy reference at every KOPT; writes copy.csv, copy.txt."""
     runs = [(IO_BUILD, dict(BUILDS)[IO_BUILD])]
     notes = []
-    if "KCOPY" in (REPO / "Makefile").read_text():
+    if has_byte_copy_switch():
         runs.append(COPY_REFERENCE)
     else:
         notes.append(f"copy: the Makefile has no KCOPY switch, so there is no reference "
@@ -867,7 +873,7 @@ def builds_for(parts, kopts):
             needed = ("fork" in parts and label != COPY_REFERENCE[0]) or \
                      (label == IO_BUILD and parts & {"io", "copy", "big"}) or \
                      (label == COPY_REFERENCE[0] and "copy" in parts
-                      and "KCOPY" in (REPO / "Makefile").read_text())
+                      and has_byte_copy_switch())
             if needed:
                 wanted.append((label, make_args, kopt))
     return wanted
