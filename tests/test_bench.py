@@ -232,3 +232,14 @@ def test_io_case_that_failed_is_shown_as_failed():
     assert late is None, f"expected no late-wakeup count in a run that printed none, saw {late}"
     rows = bench.io_rows(3, cases)
     assert rows[0]["value"] == "write" and rows[2]["value"] == "missing", rows
+
+
+def test_plot_is_drawn_when_a_case_has_no_number(tmp_path):
+    """SAMPLE has no fork_write_b2b line and no number for fork_write: gnuplot must still draw."""
+    if bench.shutil.which("gnuplot") is None:
+        import pytest
+        pytest.skip("gnuplot is not installed (make bench installs it when it can)")
+    rows, _ = parsed("cow", kopt="-Og")
+    why_not = bench.draw_plot(rows, ["cow"], tmp_path / "fork.png", "title")
+    assert why_not is None, f"expected a plot, gnuplot said: {why_not}"
+    assert (tmp_path / "fork.png").stat().st_size > 0, "expected fork.png written"

@@ -104,7 +104,8 @@ NOISY = 1.5                 # a median this many times its fastest run is marked
 
 # ---- the I/O cases (user/iobench.c) ----
 
-IO_BUILD = "shared"         # the default build (COW=2): the kernel users run
+DEFAULT_BUILD = "shared"    # the default build (COW=2): the kernel users run
+IO_BUILD = DEFAULT_BUILD
 IO_HARTS = (1, 3)
 IO_DONE = r"iobench: done"
 IO_LINE = re.compile(r"^iobench: case (\S+) (.*)$")
@@ -586,7 +587,15 @@ def plot_script(rows, labels, png, title):
                 s.append(f"{block} << EOD\n" + "\n".join(data or ["? ?"]) + "\nEOD")
                 plots.append(f"{block} using 1:2 with linespoints lt {n} dt {k + 1} lw 2 "
                              f"pt {n + 4} ps 1.2 title {gp_string(series_name(build, kopt))}")
-        s.append("plot " + ", ".join(plots))
+        if any(r["case"] == case and isinstance(value(r), int) for r in rows):
+            s.append("plot " + ", ".join(plots))
+            continue
+        # Not one number (a case this forkbench does not print, or every run
+        # failed): gnuplot refuses a log-scale plot of nothing, so the panel
+        # is drawn empty, saying why, and the other panels still come out.
+        why = "no result (see the title)" if failure_note(rows, case) else f"forkbench printed no {case} line"
+        s += [f"set label 1 {gp_string(why)} at graph 0.5, 0.5 center", "set yrange [1:10]",
+              "plot 1 with lines lt nodraw notitle", "unset label 1", "set yrange [*:*]"]
     s.append("unset multiplot")
     return "\n".join(s) + "\n"
 
@@ -711,7 +720,7 @@ def copy_rows(kopt, build, make_args, steps):
 
 def copy_table(rows, kopts):
     """copy.csv's rows as a table: per step and KOPT the default's and the reference's rates side by side."""
-    default, reference = (IO_BUILD, dict(BUILDS)[IO_BUILD]), COPY_REFERENCE
+    default, reference = (DEFAULT_BUILD, dict(BUILDS)[DEFAULT_BUILD]), COPY_REFERENCE
     index = {(r["kopt"], r["build"], r["step"]): r for r in rows}
     steps = list(dict.fromkeys(r["step"] for r in rows))
     head = ["step", "KOPT", "heap", f"default MiB/s ({default[1]})", f"reference MiB/s ({reference[1]})",
@@ -738,7 +747,7 @@ def copy_table(rows, kopts):
 
 def copy_phase(kernels, disk, kopts, harts):
     """copybench on the default build and the byte-copy reference at every KOPT; writes copy.csv, copy.txt."""
-    runs = [(IO_BUILD, dict(BUILDS)[IO_BUILD])]
+    runs = [(DEFAULT_BUILD, dict(BUILDS)[DEFAULT_BUILD])]
     notes = []
     if has_byte_copy_switch():
         runs.append(COPY_REFERENCE)
@@ -838,8 +847,8 @@ def big_phase(kernels, disk, kopts, harts):
         return 0
     rows, trouble, stale = [], [], False
     for kopt in kopts:
-        name = f"big-{IO_BUILD}{kopt_tag(kopt)}"
-        found, notes = run_forkbench(name, kernels[(IO_BUILD, kopt)], disk, harts,
+        name = f"big-{DEFAULT_BUILD}{kopt_tag(kopt)}"
+        found, notes = run_forkbench(name, kernels[(DEFAULT_BUILD, kopt)], disk, harts,
                                      command=big_command(), done=big_done(), memory=BIG_MEMORY)
         wanted = {0, *(mib * 1024 for mib in BIG_MIB)}
         if any(r["heap_kib"] not in wanted for r in found):
@@ -848,10 +857,10 @@ def big_phase(kernels, disk, kopts, harts):
                            "user/forkbench.c has no big mode")
             stale = True
             break
-        rows += [{"build": IO_BUILD, "kopt": kopt, "memory": BIG_MEMORY, **row} for row in found]
+        rows += [{"build": DEFAULT_BUILD, "kopt": kopt, "memory": BIG_MEMORY, **row} for row in found]
         trouble += notes
     write_csv(rows, OUT / "big.csv")
-    title = (f"fork of large heaps: build {IO_BUILD} ({dict(BUILDS)[IO_BUILD]}), -m {BIG_MEMORY}, "
+    title = (f"fork of large heaps: build {DEFAULT_BUILD} ({dict(BUILDS)[DEFAULT_BUILD]}), -m {BIG_MEMORY}, "
              f"{harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
     text = (f"{title}\n(fork_exit: median µs of fork + exit + wait; fork_pages: pages one fork "
             f"allocates)\n\n{big_table(rows, kopts)}\n")
@@ -871,7 +880,7 @@ def builds_for(parts, kopts):
     for kopt in kopts:
         for label, make_args in [*BUILDS, COPY_REFERENCE]:
             needed = ("fork" in parts and label != COPY_REFERENCE[0]) or \
-                     (label == IO_BUILD and parts & {"io", "copy", "big"}) or \
+                     (label == DEFAULT_BUILD and parts & {"io", "copy", "big"}) or \
                      (label == COPY_REFERENCE[0] and "copy" in parts
                       and has_byte_copy_switch())
             if needed:
