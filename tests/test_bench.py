@@ -186,6 +186,9 @@ def test_big_heaps_are_set_against_the_empty_process():
         "expected `forkbench big` to run to its done line"
     usual = "forkbench: case fork_exit heap eager heap_kib 1024 touched_kib 1024 median_us 5"
     assert re.search(bench.big_done(), usual), "expected a forkbench without big mode stopped early"
+    cut = "forkbench: case fork_exit heap eager heap_kib 1024 "      # where such a run stops
+    assert re.search(bench.big_other_heap(), cut) and not re.search(bench.big_other_heap(), BIG_SAMPLE), \
+        "expected only a heap outside 0, 256 MiB and 1 GiB taken for a forkbench without big mode"
     found, _ = bench.parse_forkbench(BIG_SAMPLE)
     rows = [{"build": "shared", "kopt": "-Og", "memory": "2G", **r} for r in found]
     line = bench.big_table(rows, ["-Og"]).split("\n")[1]
