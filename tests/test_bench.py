@@ -32,26 +32,33 @@ SAMPLE = (
     "forkbench: case fork_exit heap eager heap_kib 4096 touched_kib 4096 median_us 6"
 )
 
-# What fork.csv must hold for SAMPLE, in CSV_COLUMNS order.
+# What fork.csv must hold for SAMPLE, in CSV_COLUMNS order (the run's build,
+# KOPT and RAM first; the back-to-back columns empty for these cases).
+B2B_EMPTY = ["", "", "", ""]
 EXPECTED_CSV = [
-    ["build", "case", "heap", "heap_kib", "touched_kib", "median_us", "min_us", "max_us",
-     "pages", "reps", "failed"],
-    ["cow", "fork_exit", "eager", "0", "0", "315", "310", "4375", "", "21", ""],
-    ["cow", "fork_pages", "eager", "0", "0", "", "", "", "7", "", ""],
-    ["cow", "fork_write", "eager", "65536", "65536", "failed", "", "", "", "2", "child"],
-    ["cow", "fork_pages", "eager", "65536", "65536", "", "", "", "failed", "0", "fork"],
-    ["cow", "fork_exit", "lazy", "1048576", "1024", "410", "403", "4417", "", "21", ""],
-    ["cow", "fork_exec", "eager", "0", "0", "3224", "1835", "11043", "", "21", ""],
+    ["build", "kopt", "memory", "case", "heap", "heap_kib", "touched_kib", "median_us", "min_us",
+     "max_us", "pages", "reps", "forks", "total_us", "uptime_ticks", "per_fork_us", "failed"],
+    ["cow", "-Og", "128M", "fork_exit", "eager", "0", "0", "315", "310", "4375", "", "21", *B2B_EMPTY, ""],
+    ["cow", "-Og", "128M", "fork_pages", "eager", "0", "0", "", "", "", "7", "", *B2B_EMPTY, ""],
+    ["cow", "-Og", "128M", "fork_write", "eager", "65536", "65536", "failed", "", "", "", "2",
+     *B2B_EMPTY, "child"],
+    ["cow", "-Og", "128M", "fork_pages", "eager", "65536", "65536", "", "", "", "failed", "0",
+     *B2B_EMPTY, "fork"],
+    ["cow", "-Og", "128M", "fork_exit", "lazy", "1048576", "1024", "410", "403", "4417", "", "21",
+     *B2B_EMPTY, ""],
+    ["cow", "-Og", "128M", "fork_exec", "eager", "0", "0", "3224", "1835", "11043", "", "21", *B2B_EMPTY, ""],
 ]
 
 
-def parsed(build="cow"):
+def parsed(build="cow", kopt=None):
+    """SAMPLE's rows for build; with kopt, marked as measured at that KOPT and the default RAM."""
     rows, bad = bench.parse_forkbench(SAMPLE)
-    return [{"build": build, **row} for row in rows], bad
+    run = {"build": build} if kopt is None else {"build": build, "kopt": kopt, "memory": "128M"}
+    return [{**run, **row} for row in rows], bad
 
 
 def test_csv_has_one_row_per_measurement_and_keeps_failures(tmp_path):
-    rows, _ = parsed()
+    rows, _ = parsed(kopt="-Og")
     path = tmp_path / "fork.csv"
     bench.write_csv(rows, path)
     with open(path, newline="") as f:
@@ -87,6 +94,105 @@ def test_table_shows_each_build_ratios_and_failures():
     noisy = next(line for line in lines if line.startswith("fork_exec   0 MiB"))
     assert noisy.split()[-3:-1] == ["3224*", "3224*"], \
         f"expected a median of 3224 over a fastest run of 1835 marked noisy, saw {noisy!r}"
+
+
+# The back-to-back fork_write: 20 forks timed as one total, by both clocks;
+# one where uptime() says twice what the time CSR says, and one that failed.
+B2B_SAMPLE = (
+    "forkbench: case fork_write heap eager heap_kib 32768 touched_kib 32768 median_us 99000"
+    " min_us 98000 max_us 120000 reps 7\n"
+    "forkbench: case fork_write_b2b heap eager heap_kib 32768 touched_kib 32768 forks 20"
+    " total_us 2100000 uptime_ticks 21 per_fork_us 105000\n"
+    "forkbench: case fork_write_b2b heap eager heap_kib 65536 touched_kib 65536 forks 20"
+    " total_us 2000000 uptime_ticks 40 per_fork_us 100000\n"
+    "forkbench: case fork_write_b2b heap lazy heap_kib 1048576 touched_kib 1024 failed child reps 0\n"
+)
+
+
+def line_of(lines, *first):
+    """The index of the first table line whose leading words are first."""
+    return next(i for i, line in enumerate(lines) if line.split()[:len(first)] == list(first))
+
+
+def test_back_to_back_line_is_read_and_shown_with_its_uptime_time():
+    found, bad = bench.parse_forkbench(B2B_SAMPLE)
+    assert bad == [], f"expected every back-to-back line read, saw unreadable {bad}"
+    b2b = [r for r in found if r["case"] == "fork_write_b2b"]
+    assert (b2b[0]["forks"], b2b[0]["total_us"], b2b[0]["uptime_ticks"], b2b[0]["per_fork_us"]) == \
+        (20, 2100000, 21, 105000), b2b[0]
+    assert b2b[2]["failed"] == "child" and b2b[2]["per_fork_us"] == "failed", b2b[2]
+    rows = [{"build": b, "kopt": k, **r} for k in ("-Og", "-O2") for b in ("eager", "shared") for r in found]
+    lines = bench.table(rows, ["eager", "shared"]).split("\n")
+    assert lines[0].split()[:3] == ["case", "heap", "KOPT"], f"expected a KOPT column, saw {lines[0]!r}"
+    at = line_of(lines, "fork_write_b2b", "32", "MiB", "-O2")
+    assert lines[at].split()[-3:] == ["105000", "105000", "1.0x"], lines[at]
+    # uptime(): 21 ticks of 100 ms over 20 forks is 105000 µs a fork, as the time CSR says.
+    assert lines[at + 1].split()[:4] == ["by", "uptime()", "32", "MiB"], lines[at + 1]
+    assert lines[at + 1].split()[-3:] == ["105000", "105000", "1.0x"], lines[at + 1]
+    # 40 ticks where the time CSR counted 2 s: the clocks disagree, and the table says so.
+    up = lines[line_of(lines, "by", "uptime()", "64", "MiB", "-Og")]
+    assert up.split()[-3:-1] == ["200000!", "200000!"], up
+    assert any(l.startswith("! the clocks disagree") for l in lines), "expected the disagreement noted"
+
+
+def test_ratios_are_taken_within_one_kopt():
+    cow, _ = parsed("cow", kopt="-Og")
+    rows = cow + [dict(r, kopt="-O2") for r in cow]
+    rows += [dict(r, build="eager") for r in rows]
+    for r in rows:
+        if r["build"] == "eager" and r["case"] == "fork_exit" and r["heap"] == "eager":
+            r.update(median_us=630 if r["kopt"] == "-Og" else 945, min_us=600)
+    lines = bench.table(rows, ["eager", "cow"]).split("\n")
+    og = lines[line_of(lines, "fork_exit", "0", "MiB", "-Og")]
+    o2 = lines[line_of(lines, "fork_exit", "0", "MiB", "-O2")]
+    assert og.split()[-1] == "2.0x" and o2.split()[-1] == "3.0x", f"saw {og!r} and {o2!r}"
+
+
+COPY_SAMPLE = (
+    "$ copybench\n"
+    "copybench: copy heap_kib 16384 pages 4096 kernel_us 12345 mib_s 1327 fault_us 19\n"
+    "copybench: fill heap_kib 16384 pages 4096 kernel_us 2345 mib_s 6800 fault_us 9\n"
+    "copybench: done\n"
+)
+
+
+def test_copy_rates_are_set_beside_the_byte_reference_with_the_goal():
+    steps = bench.parse_copybench(COPY_SAMPLE)
+    assert steps["copy"]["mib_s"] == 1327 and steps["fill"]["fault_us"] == 9, steps
+    slow = {"copy": dict(steps["copy"], mib_s=400), "fill": dict(steps["fill"], mib_s=3400)}
+    rows = (bench.copy_rows("-O2", "shared", "COW=2", steps)
+            + bench.copy_rows("-O2", bench.COPY_REFERENCE[0], bench.COPY_REFERENCE[1], slow))
+    lines = bench.copy_table(rows, ["-O2"]).split("\n")
+    copy = next(l for l in lines if l.startswith("copy"))
+    assert "1327" in copy and "400" in copy and "3.3x  >= 3x met" in copy, copy
+    fill = next(l for l in lines if l.startswith("fill"))
+    assert "2.0x  >= 3x NOT met" in fill, fill
+
+
+BIG_SAMPLE = (
+    "forkbench: case fork_exit heap eager heap_kib 0 touched_kib 0 median_us 300 min_us 290"
+    " max_us 900 reps 21\n"
+    "forkbench: case fork_exit heap eager heap_kib 262144 touched_kib 262144 median_us 420 min_us 400"
+    " max_us 900 reps 21\n"
+    "forkbench: case fork_exit heap eager heap_kib 1048576 touched_kib 1048576 median_us 540"
+    " min_us 500 max_us 900 reps 21\n"
+    "forkbench: done\n"
+)
+
+
+def test_big_heaps_are_set_against_the_empty_process():
+    import re
+    assert re.search(bench.big_done(), BIG_SAMPLE).group(0) == "forkbench: done", \
+        "expected `forkbench big` to run to its done line"
+    usual = "forkbench: case fork_exit heap eager heap_kib 1024 touched_kib 1024 median_us 5"
+    assert re.search(bench.big_done(), usual), "expected a forkbench without big mode stopped early"
+    cut = "forkbench: case fork_exit heap eager heap_kib 1024 "      # where such a run stops
+    assert re.search(bench.big_other_heap(), cut) and not re.search(bench.big_other_heap(), BIG_SAMPLE), \
+        "expected only a heap outside 0, 256 MiB and 1 GiB taken for a forkbench without big mode"
+    found, _ = bench.parse_forkbench(BIG_SAMPLE)
+    rows = [{"build": "shared", "kopt": "-Og", "memory": "2G", **r} for r in found]
+    line = bench.big_table(rows, ["-Og"]).split("\n")[1]
+    assert line.split() == ["-Og", "fork_exit", "300", "420", "540", "1.8x", "<=", "2x", "met"], line
 
 
 def test_plot_script_has_a_panel_per_case():
@@ -129,3 +235,14 @@ def test_io_case_that_failed_is_shown_as_failed():
     assert late is None, f"expected no late-wakeup count in a run that printed none, saw {late}"
     rows = bench.io_rows(3, cases)
     assert rows[0]["value"] == "write" and rows[2]["value"] == "missing", rows
+
+
+def test_plot_is_drawn_when_a_case_has_no_number(tmp_path):
+    """SAMPLE has no fork_write_b2b line and no number for fork_write: gnuplot must still draw."""
+    if bench.shutil.which("gnuplot") is None:
+        import pytest
+        pytest.skip("gnuplot is not installed (make bench installs it when it can)")
+    rows, _ = parsed("cow", kopt="-Og")
+    why_not = bench.draw_plot(rows, ["cow"], tmp_path / "fork.png", "title")
+    assert why_not is None, f"expected a plot, gnuplot said: {why_not}"
+    assert (tmp_path / "fork.png").stat().st_size > 0, "expected fork.png written"

@@ -4,13 +4,17 @@
 #   deps.sh install [NEED...]   the same, but install what is missing with apt-get when
 #                               root; otherwise (or when apt-get fails) print each missing
 #                               piece, its Debian package and the apt-get command, exit 1
+#   deps.sh optional NEED...    for tools a goal can do without (the plot of make bench):
+#                               install what is missing when root and allowed, saying
+#                               first what and why; when it cannot, print one line on
+#                               stdout saying why not and exit 1, with no other output
 #   deps.sh toolprefix          print the RISC-V toolchain prefix (the Makefile's TOOLPREFIX)
 # A NEED is what a goal does (the Makefile picks them from its goals):
 #   build   compile: a RISC-V gcc with any prefix below, host gcc, make
 #   qemu    build, and boot it: qemu-system-riscv64
 #   unit    host unit tests: host gcc, make, cmocka headers
-#   bench   qemu, /usr/bin/python3 with pytest (tools/bench.py uses tests/conftest.py),
-#           and gnuplot for the plot
+#   bench   qemu, /usr/bin/python3 with pytest (tools/bench.py uses tests/conftest.py)
+#   plot    gnuplot, for make bench's plot (optional: tools/bench.sh asks with `optional`)
 #   test    everything `make test` runs: qemu, unit, gdb-multiarch, pytest, pytest-timeout
 # With no NEED: test, the whole list (what .ci/run installs on a fresh Debian 12).
 # Environment:
@@ -23,7 +27,9 @@ set -u
 PREFIXES="riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-"
 PYTHON=/usr/bin/python3        # the interpreter the Makefile runs the tests with
 
-# One tool a line: the needs it serves, its probe, the Debian package providing it.
+# One tool a line: the needs it serves, its probe, the Debian package providing it,
+# and optionally "lean": install that package without its recommended packages
+# (gnuplot-nox recommends a desktop's worth: ImageMagick, Ghostscript, fonts).
 # A probe is a command on PATH, an absolute file name, py:MODULE (importable by
 # $PYTHON), or riscv-gcc (a gcc with one of the prefixes above, or TOOLPREFIX's).
 TOOLS="
@@ -33,7 +39,7 @@ build,qemu,bench,unit,test  make                    make
 qemu,bench,test             qemu-system-riscv64     qemu-system-misc
 test                        gdb-multiarch           gdb-multiarch
 bench,test                  py:pytest               python3-pytest
-bench                       gnuplot                 gnuplot-nox
+plot                        gnuplot                 gnuplot-nox             lean
 test                        py:pytest_timeout       python3-pytest-timeout
 unit,test                   /usr/include/cmocka.h   libcmocka-dev
 "
@@ -86,10 +92,12 @@ serves() {
 }
 
 # Sets $missing to probe=package for each tool the needs in $WANTED lack, and
-# $packages to those packages, each once.
+# $packages (installed with recommended packages) and $lean_packages (without)
+# to those packages, each once.
 find_missing() {
   missing=""
   packages=""
+  lean_packages=""
   saved_ifs=$IFS
   IFS='
 '
@@ -100,7 +108,11 @@ find_missing() {
       serves "$need" "$1" || continue
       if ! probe_finds "$2"; then
         missing="$missing $2=$3"
-        case " $packages " in *" $3 "*) ;; *) packages="$packages $3" ;; esac
+        if [ "${4:-}" = lean ]; then
+          case " $lean_packages " in *" $3 "*) ;; *) lean_packages="$lean_packages $3" ;; esac
+        else
+          case " $packages " in *" $3 "*) ;; *) packages="$packages $3" ;; esac
+        fi
       fi
       break
     done
@@ -117,7 +129,32 @@ report_missing() {
 }
 
 apt_command() {
-  echo "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$packages"
+  command="apt-get update"
+  [ -n "$packages" ] && command="$command && DEBIAN_FRONTEND=noninteractive apt-get install -y$packages"
+  [ -n "$lean_packages" ] &&
+    command="$command && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$lean_packages"
+  echo "$command"
+}
+
+# What the tools of the needs in $WANTED are for, in words, for the line before installing.
+purpose() {
+  case " $WANTED " in
+    *" plot "*) echo "to draw bench-results/fork.png" ;;
+    *) echo "for: $WANTED" ;;
+  esac
+}
+
+# Runs apt-get update, then installs $packages and $lean_packages; sets $status.
+apt_install() {
+  status=0
+  apt-get update >&2 || status=$?
+  if [ $status -eq 0 ] && [ -n "$packages" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y $packages >&2 || status=$?
+  fi
+  if [ $status -eq 0 ] && [ -n "$lean_packages" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $lean_packages >&2 ||
+      status=$?
+  fi
 }
 
 action=${1:-check}
@@ -126,8 +163,8 @@ WANTED=${*:-test}
 
 for need in $WANTED; do
   case "$need" in
-    build|qemu|unit|bench|test) ;;
-    *) echo "deps.sh: unknown need '$need' (build, qemu, unit, bench or test)" >&2; exit 2 ;;
+    build|qemu|unit|bench|plot|test) ;;
+    *) echo "deps.sh: unknown need '$need' (build, qemu, unit, bench, plot or test)" >&2; exit 2 ;;
   esac
 done
 
@@ -135,13 +172,48 @@ case "$action" in
   toolprefix)
     toolprefix
     exit ;;
-  check|install) ;;
-  *) echo "usage: deps.sh check|install [NEED...] | deps.sh toolprefix" >&2; exit 2 ;;
+  check|install|optional) ;;
+  *) echo "usage: deps.sh check|install|optional [NEED...] | deps.sh toolprefix" >&2; exit 2 ;;
 esac
 
 find_missing
 [ -z "$missing" ] && exit 0
 [ "$action" = check ] && exit 1
+
+# An optional tool: the goal goes on without it, so a refusal is one line (on
+# stdout, for the caller to print where it fits), not the report below.
+if [ "$action" = optional ]; then
+  all="$packages$lean_packages"
+  if [ "${DEPS_NO_INSTALL:-0}" = 1 ]; then
+    echo "not installed:$all (DEPS_NO_INSTALL=1 forbids installing it)"
+    exit 1
+  fi
+  if [ "$(id -u 2>/dev/null)" != 0 ]; then
+    echo "not installed:$all (installing needs root: $(apt_command))"
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "not installed:$all (no apt-get on this system to install it)"
+    exit 1
+  fi
+  if [ -n "$lean_packages" ]; then
+    echo "deps.sh: installing$lean_packages (without recommended packages) $(purpose)" >&2
+  fi
+  if [ -n "$packages" ]; then
+    echo "deps.sh: installing$packages $(purpose)" >&2
+  fi
+  apt_install
+  find_missing
+  [ -z "$missing" ] && exit 0
+  if [ $status -ne 0 ]; then
+    echo "not installed:$all (apt-get failed with status $status: no network, or no such package?)"
+  else
+    first=${missing# }
+    first=${first%% *}
+    echo "not installed:$all (apt-get ran, yet there is no $(probe_words "${first%%=*}"))"
+  fi
+  exit 1
+fi
 
 if [ "${DEPS_NO_INSTALL:-0}" = 1 ] || [ "$(id -u 2>/dev/null)" != 0 ]; then
   report_missing
@@ -150,9 +222,8 @@ if [ "${DEPS_NO_INSTALL:-0}" = 1 ] || [ "$(id -u 2>/dev/null)" != 0 ]; then
   exit 1
 fi
 
-echo "deps.sh: installing:$packages" >&2
-apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y $packages >&2
-status=$?
+echo "deps.sh: installing:$packages$lean_packages" >&2
+apt_install
 find_missing
 [ -z "$missing" ] && exit 0
 report_missing
