@@ -43,7 +43,8 @@
 #define TRAMPOLINE  (MAXVA - PGSIZE)
 
 /* Kernel stacks sit below the trampoline, each with an unmapped guard page under it. */
-#define KSTACK(p)   (TRAMPOLINE - ((p) + 1) * 2 * PGSIZE)
+#define KSTACK_STRIDE (2 * PGSIZE)
+#define KSTACK(p)   (TRAMPOLINE - ((p) + 1) * KSTACK_STRIDE)
 
 /* User address spaces keep the saved registers one page below the trampoline. */
 #define TRAPFRAME   (TRAMPOLINE - PGSIZE)

@@ -29,6 +29,7 @@ struct fault_ctx {
   uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
   int lazy;                     /* va is lazy heap: between the heap's base and the break */
   enum fault_step step;         /* what fault_decide chose */
+  int table_owned;              /* pte's leaf table is known to be this space's alone */
   struct proc_vmcount *counts;  /* the faulting process's counters, or 0 */
 };
 
@@ -155,6 +156,8 @@ fault_copy(struct fault_ctx *f)
 static enum fault_result
 fault_own_table(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
 {
+  if (f->table_owned)
+    return FAULT_RESOLVED;
   pte_t *own = pt_walk(pt, f->va, 1);
   if (own == 0)
     return FAULT_NO_MEMORY;
@@ -204,10 +207,10 @@ is_lazy_heap(pagetable_t pt, uint64 va)
  * shared with others never changes at all.
  */
 static void
-fault_begin(struct fault_ctx *f, pagetable_t pt, uint64 va, enum fault_access access)
+fault_begin_at(struct fault_ctx *f, pagetable_t pt, pte_t *pte, uint64 va,
+               enum fault_access access)
 {
-  *f = (struct fault_ctx){ .va = PGROUNDDOWN(va) };
-  f->pte = pt_walk(pt, f->va, 0);           /* 0 at or above MAXVA: decide kills */
+  *f = (struct fault_ctx){ .va = PGROUNDDOWN(va), .pte = pte };
   f->old_pte = f->pte ? *f->pte : 0;
   f->old_pa = PTE2PA(f->old_pte);
   /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
@@ -216,6 +219,13 @@ fault_begin(struct fault_ctx *f, pagetable_t pt, uint64 va, enum fault_access ac
   if ((f->old_pte & PTE_V) == 0)
     f->lazy = is_lazy_heap(pt, f->va);
   f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy);
+}
+
+static void
+fault_begin(struct fault_ctx *f, pagetable_t pt, uint64 va, enum fault_access access)
+{
+  /* The walk gives 0 at or above MAXVA: decide kills. */
+  fault_begin_at(f, pt, pt_walk(pt, PGROUNDDOWN(va), 0), va, access);
 }
 
 /*
@@ -314,11 +324,21 @@ fault_write_ahead(struct proc *p, uint64 va)
   uint64 next = page + PGSIZE;
   if (p->ahead_window > 1) {
     sleeplock_acquire(&p->vm_lock);
+    /*
+     * The run stays in one leaf table, so after the first page the next PTE
+     * is the one after, in a table the first page's step made our own: no
+     * walk, no ownership check per page (they cost more than the copy).
+     */
+    pte_t *done = 0;
     for (int n = 1; n < p->ahead_window; n++, next += PGSIZE) {
       if (next % LEAF_TABLE_SPAN == 0 || next >= p->sz)
         break;
       struct fault_ctx f;
-      fault_begin(&f, p->pagetable, next, FAULT_WRITE);
+      if (done)
+        fault_begin_at(&f, p->pagetable, done + 1, next, FAULT_WRITE);
+      else
+        fault_begin(&f, p->pagetable, next, FAULT_WRITE);
+      f.table_owned = done != 0;
       /* Shared pages only: a write to the zero page or a lazy page is a fill, not a copy. */
       if ((f.step != FAULT_REUSE && f.step != FAULT_COPY) || f.old_pa == (uint64)page_zero())
         break;
@@ -327,6 +347,7 @@ fault_write_ahead(struct proc *p, uint64 va)
       /* Resolved for a write that has not come: say so, and let PTE_D tell whether it does. */
       *f.pte = (*f.pte & ~PTE_D) | PTE_AHEAD;
       COUNT(&f, cow_ahead);
+      done = f.pte;
     }
     sleeplock_release(&p->vm_lock);
   }

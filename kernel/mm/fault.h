@@ -62,7 +62,7 @@ void fault_counters(struct proc_vmcount *out);
 /* Pages resolved ahead of a write that were never written (system-wide, since boot). */
 uint64 fault_ahead_unused(void);
 
-#define WRITE_AHEAD_MAX  16                   /* pages one write fault may resolve */
+#define WRITE_AHEAD_MAX  512                  /* pages one write fault may resolve */
 #define LEAF_TABLE_SPAN  (1UL << PXSHIFT(1))  /* bytes one leaf page table maps: 2 MiB */
 
 /*

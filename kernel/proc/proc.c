@@ -57,19 +57,23 @@ static void fork_return(void);
 static void proc_reap(struct proc *c);
 static void hart_idle(struct cpu *c);
 
-struct cpu *
-mycpu(void)
-{
-  return &cpus[hart_id()];
-}
-
+/*
+ * The process whose kernel stack we run on. Process slot i owns the stack
+ * page just under KSTACK(i) + PGSIZE, so the stack pointer names the process
+ * without per-hart state: reading mycpu()->proc would need interrupts off
+ * (a move to another hart between the two reads would return that hart's
+ * process), and on QEMU each such toggle ends a translated block, which made
+ * this most-called function one of the dearest. A hart's scheduler runs on
+ * its boot stack, outside the kernel stacks' range: no process, as there
+ * mycpu()->proc is 0.
+ */
 struct proc *
 myproc(void)
 {
-  irq_push_off();
-  struct proc *p = mycpu()->proc;
-  irq_pop_off();
-  return p;
+  uint64 sp = r_sp();                     /* in (KSTACK(i), KSTACK(i) + PGSIZE] */
+  if (sp > TRAMPOLINE || (TRAMPOLINE - sp) / KSTACK_STRIDE >= NPROC)
+    return 0;                             /* a boot stack: this hart's scheduler */
+  return &procs[(TRAMPOLINE - sp) / KSTACK_STRIDE];
 }
 
 void
@@ -419,6 +423,7 @@ int
 proc_fail_after(int n)
 {
   struct proc *p = myproc();
+  KASSERT(p != 0);              /* a system call's: there is a caller */
   int left = __atomic_exchange_n(&p->fail_countdown, n > 0 ? n : 0, __ATOMIC_ACQ_REL);
   if (p->fail_owner != p)
     left = 0;                   /* it counted for an ancestor, not for a countdown of ours */

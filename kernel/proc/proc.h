@@ -103,7 +103,12 @@ struct proc {
 };
 
 /* The hart we run on; callers keep interrupts off while using the result. */
-struct cpu *mycpu(void);
+/* This hart's state; inline, as every spinlock acquire and release asks for it. */
+static inline struct cpu *
+mycpu(void)
+{
+  return &cpus[hart_id()];
+}
 /* The current process, or 0 in the scheduler. */
 struct proc *myproc(void);
 
