@@ -133,9 +133,11 @@ class Machine:
     than inside this class.
     """
 
-    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE, write_log=None):
+    def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE, write_log=None,
+                 memory=MEMORY):
         self.name = name
         self.harts = harts
+        self.memory = memory   # QEMU's -m: the kernel reads the size from QEMU's device tree
         self.allow_usertraps = allow_usertraps
         self.kernel = Path(kernel)
         self.disk_image = Path(disk)
@@ -153,7 +155,7 @@ class Machine:
     def command(self, disk):
         return [
             QEMU, "-machine", "virt", "-bios", "none", "-kernel", str(self.kernel),
-            "-m", MEMORY, "-smp", str(self.harts), "-nographic",
+            "-m", self.memory, "-smp", str(self.harts), "-nographic",
             "-monitor", "none", "-serial", "stdio",
             "-global", "virtio-mmio.force-legacy=false",
             "-drive", f"file={disk},if=none,format=raw,id=x0" if self.write_log is None else
