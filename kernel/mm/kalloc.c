@@ -171,7 +171,6 @@ page_refcount(void *pa)
   return pageref_get(&refs, (uint64)pa);
 }
 
-
 int
 page_check_free_list(int report)
 {
