@@ -142,8 +142,11 @@ all: kernel/kernel fs.img mkfs/fsck
 
 # ---- run and debug ----
 CPUS ?= 3
+# RAM for make qemu and qemu-gdb, in QEMU's -m syntax (256M, 2G); the kernel
+# reads the size from the device tree QEMU passes (kernel/mm/ram.c).
+MEM ?= 128M
 GDBPORT := $(shell expr `id -u` % 5000 + 25000)
-QEMUOPTS  = -machine virt -bios none -kernel kernel/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS  = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -220,7 +223,7 @@ clean:
 	-$(MAKE) -C tests/unit clean
 
 help:
-	@echo "make qemu [CPUS=N]   build and boot (exit QEMU with Ctrl-A X)"
+	@echo "make qemu [CPUS=N] [MEM=SIZE]   build and boot (exit QEMU with Ctrl-A X); MEM=1G: RAM size (default 128M)"
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
 	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
 	@echo "make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"

@@ -7,7 +7,8 @@
  *   0x0c000000  PLIC, the platform interrupt controller
  *   0x10000000  UART0, a 16550
  *   0x10001000  virtio-mmio slot 0: our disk
- *   0x80000000  RAM; QEMU loads the kernel here and jumps to it in M-mode
+ *   0x80000000  RAM; QEMU loads the kernel here and jumps to it in M-mode;
+ *               its size (-m) is in the device tree QEMU leaves near its top
  *
  * The kernel maps RAM and devices at their physical addresses. Every address
  * space, kernel and user, also maps the trampoline page at the top; user
@@ -37,6 +38,11 @@
 #define PLIC_SCLAIM(hart)    (PLIC + 0x201004 + (hart) * 0x2000)
 
 #define KERNBASE  0x80000000L
+/*
+ * xv6's end of RAM, kept with xv6's value for the user programs that name
+ * it. The kernel does not use it: RAM ends at ram_end() (kernel/mm/ram.h),
+ * read from the device tree at boot.
+ */
 #define PHYSTOP   (KERNBASE + 128 * 1024 * 1024)
 
 /* The highest page of every address space holds the trap entry/exit code. */

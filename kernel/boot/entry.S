@@ -1,6 +1,7 @@
 # entry.S: the first instructions, run by every hart in machine mode.
-# QEMU starts all harts at 0x80000000 with a0 = hart id. Each takes its own
-# slice of boot_stacks and calls machine_start() in C.
+# QEMU starts all harts at 0x80000000 with a0 = hart id and a1 = the physical
+# address of the device tree. Each takes its own slice of boot_stacks and
+# calls machine_start(a0, a1) in C: the code below must leave a0 and a1 alone.
 #include "kernel/boot/boot.h"
 #include "kernel/param.h"
 
@@ -16,7 +17,7 @@ _entry:
         addi    t1, t1, 1
         mul     t0, t0, t1
         add     sp, sp, t0          # sp = boot_stacks + (hartid + 1) * size
-        call    machine_start
+        call    machine_start       # a0, a1 as QEMU set them
 1:      wfi                         # machine_start does not return
         j       1b
 

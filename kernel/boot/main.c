@@ -10,6 +10,7 @@
 #include "kernel/dev/console.h"
 #include "kernel/dev/plic.h"
 #include "kernel/dev/virtio_disk.h"
+#include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/trap/trap.h"
@@ -29,10 +30,13 @@ kernel_main(void)
     kprintf("\nkernel: booting, fork %s\n", COW_FORK == 2 ? "shares page tables copy-on-write"
                                          : COW_FORK == 1 ? "shares pages copy-on-write"
                                          : "copies every page");
+    ram_init(boot_fdt_pa);
+    /* Tables with an entry per page of RAM: carved before the page allocator takes the rest. */
+    vmcheck_init();
+    proc_page_maps_init();
     page_allocator_init();
     kvm_init();
     proc_table_init();   /* maps the kernel stacks: before paging starts (see kvm_map) */
-    vmcheck_init();
     kvm_init_hart();
     trap_init();
     trap_init_hart();

@@ -6,7 +6,9 @@
  *   2. hand every interrupt and exception to supervisor mode;
  *   3. let supervisor mode touch all of physical memory (one PMP entry);
  *   4. give supervisor mode the timer (Sstc: stimecmp) and arm the first tick;
- *   5. keep the hart id in tp, where hart_id() finds it.
+ *   5. keep the hart id in tp, where hart_id() finds it;
+ *   6. (hart 0) keep the device tree's address for kernel_main, which
+ *      reads the RAM size from it.
  * With Sstc, machine mode has no work left after this: it never runs again.
  */
 #include "kernel/types.h"
@@ -17,11 +19,12 @@
 
 __attribute__((aligned(16))) char boot_stacks[BOOT_STACK_SIZE * NCPU];
 volatile int harts_parked;
+uint64 boot_fdt_pa;
 
 #define DELEGATE_ALL 0xffff
 
 void
-machine_start(void)
+machine_start(uint64 hart, uint64 fdt_pa)
 {
   uint64 status = csr_read(mstatus);
   status = (status & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S;
@@ -41,8 +44,9 @@ machine_start(void)
   csr_set(mcounteren, COUNTEREN_TIME);
   csr_write(stimecmp, csr_read(time) + TIMER_INTERVAL);
 
-  uint64 id = csr_read(mhartid);
-  asm volatile("mv tp, %0" : : "r"(id));
+  asm volatile("mv tp, %0" : : "r"(hart));   /* QEMU's reset code read a0 from mhartid */
+  if (hart == 0)
+    boot_fdt_pa = fdt_pa;   /* every hart gets the same a1: one writer is enough */
 
   asm volatile("mret");
 }

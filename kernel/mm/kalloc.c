@@ -9,13 +9,12 @@
 #include "kernel/sync/spinlock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pageref.h"
 #include "kernel/proc/proc.h"
 
 #define JUNK_BYTE   0x5a
-
-extern char end[];   /* first byte after the kernel image (kernel.ld) */
 
 struct free_page {
   struct free_page *next;
@@ -26,10 +25,14 @@ static struct {
   struct free_page *head;   /* needs lock */
   uint64 nfree;             /* needs lock */
   uint64 ntotal;            /* set once at start-up */
+  uint64 first;             /* the lowest managed page; set once at start-up */
 } pool;
 
-static uint32 ref_counts[RAM_PAGES];
+/* One count per page of RAM (ram_pages()), carved at start-up. */
 static struct pageref_table refs;
+
+/* Pages seen on the free list by page_check_free_list: one bit per page of RAM. Needs pool.lock. */
+static uint8 *on_free_list;
 
 /*
  * The one page of zeros that lazy heap pages map on a first read. Its count
@@ -56,8 +59,10 @@ void
 page_allocator_init(void)
 {
   spin_init(&pool.lock, "page pool");
-  pageref_init(&refs, KERNBASE, RAM_PAGES, ref_counts);
-  for (uint64 pa = PGROUNDUP((uint64)end); pa + PGSIZE <= PHYSTOP; pa += PGSIZE) {
+  pageref_init(&refs, KERNBASE, ram_pages(), ram_carve(ram_pages() * sizeof(uint32)));
+  on_free_list = ram_carve(ram_bitmap_bytes());
+  pool.first = ram_carve_finish();
+  for (uint64 pa = pool.first; pa + PGSIZE <= ram_end(); pa += PGSIZE) {
     pool_put((void *)pa);
     pool.ntotal++;
   }
@@ -135,8 +140,8 @@ page_alloc(void)
 void
 page_free(void *pa)
 {
-  if ((uint64)pa < (uint64)end)
-    panic("page_free: %p is inside the kernel image", pa);
+  if ((uint64)pa < pool.first)
+    panic("page_free: %p is inside the kernel image or its boot-time tables", pa);
   if (pageref_dec(&refs, (uint64)pa) != 0)
     return;
   if (pa == zero_page)
@@ -166,16 +171,13 @@ page_refcount(void *pa)
   return pageref_get(&refs, (uint64)pa);
 }
 
-/* Pages seen on the free list by page_check_free_list. Needs pool.lock. */
-static uint8 on_free_list[RAM_PAGES / 8];
-
 int
 page_check_free_list(int report)
 {
   int problems = 0;
   uint64 listed = 0;
   spin_lock(&pool.lock);
-  memset(on_free_list, 0, sizeof(on_free_list));
+  memset(on_free_list, 0, ram_bitmap_bytes());
   for (struct free_page *fp = pool.head; fp != 0; fp = fp->next) {
     uint64 f = ((uint64)fp - KERNBASE) / PGSIZE;
     uint32 owners = pageref_get(&refs, (uint64)fp);

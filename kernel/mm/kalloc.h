@@ -1,10 +1,11 @@
 /*
  * kalloc.h: the physical page allocator, for the kernel and user memory.
  *
- * Every page of RAM between the kernel's end and PHYSTOP is managed. A page
- * carries a reference count (pageref.h): page_alloc hands it out with one
- * reference, page_ref_inc adds one when a page is shared, and page_free
- * drops one, returning the page to the free list when the last goes.
+ * Every page of RAM from the end of the boot-time tables (ram.h) to
+ * ram_end() is managed. A page carries a reference count (pageref.h):
+ * page_alloc hands it out with one reference, page_ref_inc adds one when a
+ * page is shared, and page_free drops one, returning the page to the free
+ * list when the last goes.
  * Failure convention: allocation returns 0 when memory is exhausted.
  */
 #ifndef KERNEL_MM_KALLOC_H
@@ -14,16 +15,17 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 
-/* Pages of RAM, counted from KERNBASE: the size of one-bit- or one-count-per-page maps. */
-#define RAM_PAGES  ((PHYSTOP - KERNBASE) / PGSIZE)
-
-/* The number of the page at pa in such maps (pa must be in RAM). */
+/*
+ * The number of the page at pa in one-bit- or one-count-per-page maps, which
+ * have ram_pages() entries counted from KERNBASE (pa must be in RAM).
+ */
 static inline uint64
 page_frame(void *pa)
 {
   return ((uint64)pa - KERNBASE) / PGSIZE;
 }
 
+/* Boot, after every ram_carve(): ends the carving and frees every page above it. */
 void page_allocator_init(void);
 
 void *page_alloc(void);          /* zero-filled page, or 0 */

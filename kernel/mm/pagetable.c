@@ -10,6 +10,7 @@
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/vmstat.h"
+#include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/fault.h"
 #include "kernel/mm/pagetable.h"
@@ -263,7 +264,7 @@ kvm_init(void)
   kvm_map(kernel_pagetable, VIRTIO0, VIRTIO0, MMIO_PAGE, PTE_R | PTE_W);
   kvm_map(kernel_pagetable, PLIC, PLIC, PLIC_SIZE, PTE_R | PTE_W);
   kvm_map(kernel_pagetable, KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
-  kvm_map(kernel_pagetable, (uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext, PTE_R | PTE_W);
+  kvm_map(kernel_pagetable, (uint64)etext, (uint64)etext, ram_end() - (uint64)etext, PTE_R | PTE_W);
   kvm_map(kernel_pagetable, TRAMPOLINE, (uint64)_trampoline, PGSIZE, PTE_R | PTE_X);
 }
 

@@ -17,6 +17,7 @@
 #include "kernel/sync/sleeplock.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/vmcheck.h"
 
@@ -24,12 +25,13 @@
 
 /*
  * Need check_lock, a sleeplock: the walk is long, and the caller takes
- * every address-space lock after it (proc_vm_check). Static: the walker
- * must work when memory is exhausted.
+ * every address-space lock after it (proc_vm_check). One entry (or bit)
+ * per page of RAM, carved at boot rather than taken from the page
+ * allocator: the walker must work when memory is exhausted.
  */
 static struct sleeplock check_lock;
-static uint32 expected[RAM_PAGES];
-static uint8 table_seen[RAM_PAGES / 8];
+static uint32 *expected;
+static uint8 *table_seen;
 static int bad_tables;   /* page-table pages found outside RAM */
 
 extern char end[];   /* first byte after the kernel image (kernel.ld) */
@@ -37,7 +39,7 @@ extern char end[];   /* first byte after the kernel image (kernel.ld) */
 static int
 managed(uint64 pa)
 {
-  return pa >= KERNBASE && pa < PHYSTOP && pa % PGSIZE == 0;
+  return pa >= KERNBASE && pa < ram_end() && pa % PGSIZE == 0;
 }
 
 static uint64
@@ -57,6 +59,8 @@ void
 vmcheck_init(void)
 {
   sleeplock_init(&check_lock, "vmcheck");
+  expected = ram_carve(ram_pages() * sizeof(*expected));
+  table_seen = ram_carve(ram_bitmap_bytes());
 }
 
 void
@@ -64,8 +68,8 @@ vmcheck_begin(void)
 {
   sleeplock_acquire(&check_lock);
   bad_tables = 0;
-  memset(expected, 0, sizeof(expected));
-  memset(table_seen, 0, sizeof(table_seen));
+  memset(expected, 0, ram_pages() * sizeof(*expected));
+  memset(table_seen, 0, ram_bitmap_bytes());
 }
 
 /* Is pa a page of RAM a page table may live in? Reports it once if not. */
@@ -127,7 +131,7 @@ vmcheck_end(void)
   int problems = bad_tables;
   uint64 zero = (uint64)page_zero();
   expected[frame(zero)]++;                           /* the allocator's own reference */
-  for (uint64 pa = PGROUNDUP((uint64)end); pa < PHYSTOP; pa += PGSIZE) {
+  for (uint64 pa = PGROUNDUP((uint64)end); pa < ram_end(); pa += PGSIZE) {
     uint32 want = expected[frame(pa)];
     uint32 have = page_refcount((void *)pa);
     int bad = want > 0 ? have != want : have > 1;

@@ -16,6 +16,7 @@
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 
+/* Boot, before page_allocator_init: carves the walker's per-page tables (ram.h). */
 void vmcheck_init(void);
 /* Takes the walker's lock (a sleeplock, held until vmcheck_end) and clears its counts. */
 void vmcheck_begin(void);

@@ -14,6 +14,7 @@
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/sync/spinlock.h"
+#include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/proc/proc.h"
@@ -29,12 +30,13 @@ static struct proc procs[NPROC];
 
 /*
  * One bit per page of RAM for proc_shared_pages(): the pages found shared,
- * and the leaf tables read. Static, so that vmstat answers even when memory
- * is exhausted (when it matters most). Need shared_bits_lock, a sleeplock
+ * and the leaf tables read. Carved at boot (proc_page_maps_init), not taken
+ * from the page allocator, so that vmstat answers even when memory is
+ * exhausted (when it matters most). Need shared_bits_lock, a sleeplock
  * (the walk is long), taken before any address-space lock.
  */
-static uint8 shared_bits[RAM_PAGES / 8];
-static uint8 shared_tables_seen[RAM_PAGES / 8];
+static uint8 *shared_bits;
+static uint8 *shared_tables_seen;
 static struct sleeplock shared_bits_lock;
 static struct proc *init_proc;
 
@@ -74,6 +76,13 @@ myproc(void)
   if (sp > TRAMPOLINE || (TRAMPOLINE - sp) / KSTACK_STRIDE >= NPROC)
     return 0;                             /* a boot stack: this hart's scheduler */
   return &procs[(TRAMPOLINE - sp) / KSTACK_STRIDE];
+}
+
+void
+proc_page_maps_init(void)
+{
+  shared_bits = ram_carve(ram_bitmap_bytes());
+  shared_tables_seen = ram_carve(ram_bitmap_bytes());
 }
 
 void
@@ -698,15 +707,15 @@ proc_shared_pages(void)
 {
   int shared = 0;
   sleeplock_acquire(&shared_bits_lock);
-  memset(shared_bits, 0, sizeof(shared_bits));
-  memset(shared_tables_seen, 0, sizeof(shared_tables_seen));
+  memset(shared_bits, 0, ram_bitmap_bytes());
+  memset(shared_tables_seen, 0, ram_bitmap_bytes());
   for (struct proc *p = procs; p < &procs[NPROC]; p++) {
     if (!observe_begin(p, 0, 0))
       continue;
     uvm_mark_shared(p->pagetable, p->sz, shared_bits, shared_tables_seen);
     observe_end(p);
   }
-  for (int i = 0; i < sizeof(shared_bits); i++)
+  for (uint64 i = 0; i < ram_bitmap_bytes(); i++)
     for (uint8 bits = shared_bits[i]; bits != 0; bits &= bits - 1)   /* clears the lowest set bit */
       shared++;
   sleeplock_release(&shared_bits_lock);

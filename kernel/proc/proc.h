@@ -112,6 +112,8 @@ mycpu(void)
 /* The current process, or 0 in the scheduler. */
 struct proc *myproc(void);
 
+/* Boot, before page_allocator_init: carves proc_shared_pages()'s per-page bitmaps (ram.h). */
+void proc_page_maps_init(void);
 void proc_table_init(void);
 void proc_first_user(void);        /* make init, the first process */
 void scheduler(void) __attribute__((noreturn));
