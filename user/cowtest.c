@@ -414,6 +414,20 @@ expect_delta(const char *counter, uint64 before, uint64 after, int want)
     FAIL("%s went from %d to %d, want an increase of %d", counter, (int)before, (int)after, want);
 }
 
+/*
+ * vmstat's cow_copy_ns and page_fill_ns: the kernel's time in the copy or
+ * fill step grows exactly when that step ran (counted pages), and not
+ * otherwise. (Eight 4 KiB copies take well over one 100 ns time tick.)
+ */
+static void
+expect_timed(const char *counter, uint64 before, uint64 after, int counted)
+{
+  if (counted > 0 && after <= before)
+    FAIL("%s stayed at %d after %d pages", counter, (int)before, counted);
+  if (counted == 0 && after != before)
+    FAIL("%s went from %d to %d with no page", counter, (int)before, (int)after);
+}
+
 /* The child is gone, so our writes find each page unshared and keep it. */
 static void
 cow_reuse(void)
@@ -434,6 +448,7 @@ cow_reuse(void)
   expect_delta("cow_reuses", before.cow_reuses, after.cow_reuses, COUNTED_PAGES);
   expect_delta("cow_copies", before.cow_copies, after.cow_copies, 0);
   expect_delta("cow_faults", before.cow_faults, after.cow_faults, COUNTED_PAGES);
+  expect_timed("cow_copy_ns", before.cow_copy_ns, after.cow_copy_ns, 0);
   release_pages(p, COUNTED_PAGES);
 }
 
@@ -466,6 +481,8 @@ cow_copy(void)
   expect_delta("cow_copies", before.cow_copies, after.cow_copies, COUNTED_PAGES);
   expect_delta("cow_reuses", before.cow_reuses, after.cow_reuses, 0);
   expect_delta("cow_faults", before.cow_faults, after.cow_faults, COUNTED_PAGES);
+  expect_timed("cow_copy_ns", before.cow_copy_ns, after.cow_copy_ns, COUNTED_PAGES);
+  expect_timed("page_fill_ns", before.page_fill_ns, after.page_fill_ns, 0);
   release_pages(copied_pages, COUNTED_PAGES);
 }
 
@@ -676,6 +693,7 @@ write_zero_pages(void)
   expect_delta("child's zero_fills", before.zero_fills, after.zero_fills, 0);
   expect_delta("child's cow_faults", before.cow_faults, after.cow_faults, ZERO_FORK_PAGES);
   expect_delta("child's cow_copies", before.cow_copies, after.cow_copies, 0);
+  expect_timed("child's page_fill_ns", before.page_fill_ns, after.page_fill_ns, ZERO_FORK_PAGES);
   for (int i = 0; i < ZERO_FORK_PAGES; i++) {
     expect_page_tag(zero_pages, i, ZERO_TAG, "child after writing");
     uint64 last = *(uint64 *)(zero_pages + (uint64)i * PGSIZE + PGSIZE - sizeof(uint64));
