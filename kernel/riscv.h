@@ -130,8 +130,6 @@ static inline int  irq_enabled(void) { return (csr_read(sstatus) & SSTATUS_SIE) 
 
 /* Drop every cached translation of this hart (rs1 = rs2 = zero). */
 static inline void tlb_flush_all(void) { asm volatile("sfence.vma zero, zero"); }
-/* Drop this hart's cached translations of one virtual page, in any address space. */
-static inline void tlb_flush_page(uint64 va) { asm volatile("sfence.vma %0, zero" : : "r"(va)); }
 
 /*
  * ---- xv6's names for the same operations ----
