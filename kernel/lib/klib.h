@@ -15,6 +15,14 @@ char *strncpy(char *dst, const char *src, uint64 n);
 /* Copy at most size-1 bytes and always terminate; returns dst. */
 char *strlcpy(char *dst, const char *src, uint64 size);
 
+/*
+ * For one-line helpers on hot paths (page-table walks, reference counts,
+ * interrupt nesting): inlined even at -Og, the debugger's build, which
+ * otherwise keeps every call, and under QEMU each return costs a lookup of
+ * the next block of translated code.
+ */
+#define HOT_INLINE inline __attribute__((always_inline))
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -14,16 +14,23 @@ pageref_init(struct pageref_table *t, uint64 base, uint64 nframes, uint32 *count
     counts[i] = 0;
 }
 
-int
-pageref_covers(const struct pageref_table *t, uint64 pa)
+/* Inlined even at -Og: every reference-count operation starts here (see klib.h's HOT_INLINE). */
+static inline __attribute__((always_inline)) int
+covers(const struct pageref_table *t, uint64 pa)
 {
   return pa % PGSIZE == 0 && pa >= t->base && (pa - t->base) / PGSIZE < t->nframes;
 }
 
-static uint32 *
+int
+pageref_covers(const struct pageref_table *t, uint64 pa)
+{
+  return covers(t, pa);
+}
+
+static inline __attribute__((always_inline)) uint32 *
 slot(struct pageref_table *t, uint64 pa, const char *who)
 {
-  if (!pageref_covers(t, pa))
+  if (!covers(t, pa))
     panic("%s: %p is not a managed page", who, (void *)pa);
   return &t->counts[(pa - t->base) / PGSIZE];
 }

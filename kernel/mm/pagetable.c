@@ -25,7 +25,7 @@ extern char _trampoline[];  /* the trampoline page (trampoline.S) */
 
 pagetable_t kernel_pagetable;
 
-static int
+static HOT_INLINE int
 pte_is_leaf(pte_t pte)
 {
   return (pte & PTE_V) && (pte & PTE_PERM_BITS);
@@ -174,6 +174,8 @@ pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end)
 static int
 leaf_table_within(pagetable_t table, uint64 base, uint64 start, uint64 end)
 {
+  if (base >= start && base + LEAF_TABLE_SPAN <= end)
+    return 1;                     /* the whole span: exit's case, no need to look */
   for (int i = 0; i <= PXMASK; i++) {
     uint64 va = base + (uint64)i * PGSIZE;
     if ((table[i] & PTE_V) && (va < start || va >= end))
