@@ -229,5 +229,6 @@ help:
 	@echo "make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"
 	@echo "make bench [KOPT=..] [BENCH=io|fork|copy|big]   benchmarks: each fork design at -Og and -O2"
 	@echo "make COW=0 ...       build with eager-copy fork"
+	@echo "make KCOPY=byte ...  byte-at-a-time memmove and memset (make bench's copy reference)"
 
 .PHONY: all check-cpus qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE
