@@ -73,6 +73,9 @@ struct fsstat {
   uint64 free_inodes;
   uint64 total_blocks;
   uint64 total_inodes;
+  uint64 log_commits;     /* groups the log has committed since boot */
+  uint64 log_ops;         /* operations those groups held */
+  uint64 log_overlapped;  /* groups that took an operation while the group before was written */
 };
 
 #endif

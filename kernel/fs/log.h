@@ -28,6 +28,9 @@ void log_begin_op(void);
  * on return the caller's changes are on the disk.
  */
 void log_end_op(void);
+struct fsstat;
+/* The log's counters since boot (fsstat's log_* fields). */
+void log_stats(struct fsstat *st);
 /* Record that b (held by the caller) changed; it is written at commit. */
 void log_write(struct buf *b);
 

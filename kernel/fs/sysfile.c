@@ -418,5 +418,6 @@ uint64 sys_fsstat(void)
   uint64 addr = arg_addr(0);
 
   fs_stat(&st);
+  log_stats(&st);
   return copyout(myproc()->pagetable, addr, &st, sizeof(st));
 }
