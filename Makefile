@@ -210,7 +210,7 @@ soak: all
 	  $(PYTHON) tests/run.py -k 'test_crash or test_stress'
 
 # side-by-side benchmarks of every fork design at -Og and -O2 (tools/bench.py):
-# KOPT=FLAGS for one setting only, BENCH=io|fork|copy|big for one part only.
+# KOPT=FLAGS for one setting only, BENCH=io|fork|copy|big|append for one part only.
 # Its plot's gnuplot is optional: tools/bench.sh installs it (without recommended
 # packages) when it can, so the bench need itself does not ask for it.
 bench: | check-cpus
@@ -227,7 +227,7 @@ help:
 	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
 	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
 	@echo "make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"
-	@echo "make bench [KOPT=..] [BENCH=io|fork|copy|big]   benchmarks: each fork design at -Og and -O2"
+	@echo "make bench [KOPT=..] [BENCH=io|fork|copy|big|append]   benchmarks: each fork design at -Og and -O2"
 	@echo "make COW=0 ...       build with eager-copy fork"
 	@echo "make KCOPY=byte ...  byte-at-a-time memmove and memset (make bench's copy reference)"
 

@@ -246,3 +246,21 @@ def test_plot_is_drawn_when_a_case_has_no_number(tmp_path):
     why_not = bench.draw_plot(rows, ["cow"], tmp_path / "fork.png", "title")
     assert why_not is None, f"expected a plot, gnuplot said: {why_not}"
     assert (tmp_path / "fork.png").stat().st_size > 0, "expected fork.png written"
+
+
+def test_append_results_are_read_into_rows_and_a_table():
+    text = ("$ appendbench 4 100 100\n"
+            "appendbench: writers 4 bytes 100 writes 100 us 608975 ops_s 656 kib_s 64 commits 181"
+            " ops_per_commit 2 overlapped 92\n"
+            "appendbench: failed arguments\n"
+            "appendbench: writers 1 bytes 4096 writes 30 us 90000 ops_s 333 kib_s 1333 commits 31"
+            " ops_per_commit 1 overlapped 0\n")
+    rows = bench.parse_appendbench(text, "-Og")
+    assert [(r["writers"], r["bytes"], r["ops_s"], r["overlapped"]) for r in rows] == \
+        [(4, 100, 656, 92), (1, 4096, 333, 0)]
+    table = bench.append_table(rows)
+    assert "656" in table and "1333" in table and "ops per commit" in table
+    # Every cell of the grid is asked for, each once.
+    commands = bench.append_commands()
+    assert len(set(commands)) == len(bench.APPEND_SIZES) * len(bench.APPEND_WRITERS)
+    assert all(c.startswith("appendbench ") for c in commands)

@@ -33,7 +33,7 @@ total, by the time CSR and by uptime()), failed (empty, or why the case has
 no number: sbrk, fork, child or pipe, as user/forkbench.c says; its number
 column then reads "failed"). big.csv has the same columns.
 
-    bench.py [--harts N] [--kopt FLAGS]... [--only io|fork|copy|big]
+    bench.py [--harts N] [--kopt FLAGS]... [--only io|fork|copy|big|append]
 """
 import argparse
 import csv
@@ -65,7 +65,7 @@ OUT = REPO / "bench-results"
 # not at the other, so both are shown; ratios are only taken within one.
 KOPTS = ["-Og", "-O2"]
 DEFAULT_HARTS = 3
-PARTS = ["io", "fork", "copy", "big"]
+PARTS = ["io", "fork", "copy", "big", "append"]
 BENCH_TIMEOUT = 1200        # seconds for one forkbench run to print "forkbench: done"
 BUILD_TIMEOUT = 900         # seconds for one kernel build from scratch
 
@@ -877,6 +877,81 @@ def big_phase(kernels, disk, kopts, harts):
     return 1 if stale or any("did not finish" in t for t in trouble) else 0
 
 
+# ---- concurrent appends through the log (user/appendbench.c) ----
+
+# (bytes per write, writes per writer): each writer's file stays well under
+# the largest file, and 8 writers' files fit the disk beside the programs.
+APPEND_SIZES = ((100, 100), (1024, 60), (4096, 30))
+APPEND_WRITERS = (1, 2, 4, 8)
+APPEND_LINE = re.compile(r"^appendbench: writers (\d+) bytes (\d+) (.*)$", re.M)
+APPEND_CSV_COLUMNS = ["kopt", "writers", "bytes", "writes", "us", "ops_s", "kib_s", "commits",
+                      "ops_per_commit", "overlapped"]
+APPEND_TIMEOUT = 300            # seconds for one cell of the grid
+
+
+def append_commands():
+    """One shell command per cell of the grid (the console takes short lines only)."""
+    return [f"appendbench {w} {b} {n}" for b, n in APPEND_SIZES for w in APPEND_WRITERS]
+
+
+def parse_appendbench(text, kopt):
+    """appendbench's result lines as append.csv rows (fields as ints)."""
+    rows = []
+    for writers, size, rest in APPEND_LINE.findall(without_usertraps(text)):
+        words = rest.split()
+        fields = dict(zip(words[0::2], words[1::2]))
+        row = {"kopt": kopt, "writers": int(writers), "bytes": int(size)}
+        row.update({k: int(fields[k]) for k in APPEND_CSV_COLUMNS[3:] if fields.get(k, "").isdigit()})
+        rows.append(row)
+    return rows
+
+
+def append_table(rows):
+    head = ["KOPT", "bytes", "writers", "ops/s", "KiB/s", "ops per commit", "overlapped commits"]
+    lines = [[r["kopt"], str(r["bytes"]), str(r["writers"]), str(r.get("ops_s", "-")),
+              str(r.get("kib_s", "-")), str(r.get("ops_per_commit", "-")), str(r.get("overlapped", "-"))]
+             for r in rows]
+    return "\n".join(align(head, lines, 3))
+
+
+def append_phase(kernels, disk, kopts, harts):
+    """The appendbench grid on the default build at every KOPT; writes append.csv and append.txt."""
+    rows, trouble = [], []
+    for kopt in kopts:
+        kernel = kernels[(DEFAULT_BUILD, kopt)]
+        print(f"bench: append: booting {kernel.name} on {harts} harts, running appendbench", flush=True)
+        machine = Machine(f"bench-append{kopt_tag(kopt)}", harts, kernel=kernel, disk=disk)
+        text, error = "", None
+        try:
+            machine.boot()
+            for command in append_commands():
+                machine.run(command, timeout=APPEND_TIMEOUT)
+        except ConsoleError as e:
+            error = str(e)
+        finally:
+            machine.stop()
+            text = machine.text
+            (OUT / f"console-append{kopt_tag(kopt)}.log").write_text(machine.transcript())
+        found = parse_appendbench(text, kopt)
+        rows += found
+        if error or len(found) != len(APPEND_SIZES) * len(APPEND_WRITERS):
+            trouble.append(f"append: KOPT={kopt}: {len(found)} results"
+                           + (f", appendbench did not finish:\n{error}" if error else ""))
+    with open(OUT / "append.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=APPEND_CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    title = (f"appends through the log, every write on the disk when it returns: build {DEFAULT_BUILD}, "
+             f"{harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
+    text = f"{title}\n\n{append_table(rows)}\n"
+    (OUT / "append.txt").write_text(text)
+    print("\n" + text)
+    for note in trouble:
+        print(f"bench: {note}")
+    print(f"bench: wrote {(OUT / 'append.csv').relative_to(REPO)} and append.txt")
+    return 1 if trouble else 0
+
+
 # ---- main ----
 
 def builds_for(parts, kopts):
@@ -885,7 +960,7 @@ def builds_for(parts, kopts):
     for kopt in kopts:
         for label, make_args in [*BUILDS, COPY_REFERENCE]:
             needed = ("fork" in parts and label != COPY_REFERENCE[0]) or \
-                     (label == DEFAULT_BUILD and parts & {"io", "copy", "big"}) or \
+                     (label == DEFAULT_BUILD and parts & {"io", "copy", "big", "append"}) or \
                      (label == COPY_REFERENCE[0] and "copy" in parts
                       and has_byte_copy_switch())
             if needed:
@@ -920,6 +995,8 @@ def main(argv):
         status |= copy_phase(kernels, disk, kopts, args.harts)
     if "big" in parts:
         status |= big_phase(kernels, disk, kopts, args.harts)
+    if "append" in parts:
+        status |= append_phase(kernels, disk, kopts, args.harts)
     return status
 
 

@@ -4,7 +4,7 @@
 # (-Og, the default build users run, and -O2), runs the benchmarks on each and
 # writes bench-results/ (fork.txt, fork.csv, fork.png, ...); see tools/bench.py.
 # KOPT=FLAGS builds at that setting only. CPUS=N boots N harts (default 3, as
-# `make qemu`). BENCH=fork|io|copy|big runs one part only.
+# `make qemu`). BENCH=fork|io|copy|big|append runs one part only.
 set -eu
 cd "$(dirname "$0")/.."
 # The plot is the one optional piece: gnuplot is installed (without its
