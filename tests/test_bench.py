@@ -264,3 +264,12 @@ def test_append_results_are_read_into_rows_and_a_table():
     commands = bench.append_commands()
     assert len(set(commands)) == len(bench.APPEND_SIZES) * len(bench.APPEND_WRITERS)
     assert all(c.startswith("appendbench ") for c in commands)
+
+
+def test_append_plot_has_a_panel_per_size_and_a_line_per_kopt():
+    rows = [{"kopt": k, "writers": w, "bytes": b, "ops_s": 100 + w}
+            for k in ("-Og", "-O2") for b, _ in bench.APPEND_SIZES for w in bench.APPEND_WRITERS]
+    script = bench.append_plot_script(rows, ["-Og", "-O2"], "append.png", "title")
+    assert script.count("\nplot ") == len(bench.APPEND_SIZES)
+    assert script.count("using 1:2") == 2 * len(bench.APPEND_SIZES)
+    assert "(COW=2) -Og" in script and "(COW=2) -O2" in script

@@ -607,6 +607,11 @@ def gp_string(text):
 
 def draw_plot(rows, labels, png, title):
     """Runs gnuplot on rows; returns None, or why no plot was drawn (one line, unless gnuplot failed)."""
+    return run_gnuplot(plot_script(rows, labels, png.name, title), png)
+
+
+def run_gnuplot(script_text, png):
+    """Draws png with gnuplot from script_text; returns None, or why no plot was drawn."""
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
         # tools/bench.sh tried to install it and says why it could not.
@@ -614,7 +619,7 @@ def draw_plot(rows, labels, png, title):
                                                   "gnuplot-nox; `tools/deps.sh optional plot` installs it)")
         return f"no plot: {why}"
     script = png.with_suffix(".gp")
-    script.write_text(plot_script(rows, labels, png.name, title))
+    script.write_text(script_text)
     done = subprocess.run([gnuplot, script.name], cwd=png.parent, capture_output=True, text=True)
     if done.returncode != 0:
         return f"gnuplot failed (status {done.returncode}):\n{done.stderr}"
@@ -914,6 +919,39 @@ def append_table(rows):
     return "\n".join(align(head, lines, 3))
 
 
+def append_plot_script(rows, kopts, png, title):
+    """One panel per write size: appends per second against writers, one line per KOPT."""
+    s = [
+        "set encoding utf8",
+        "set terminal pngcairo noenhanced size 1500,520 font 'sans,10'",
+        f"set output '{png}'",
+        "set datafile missing '?'",
+        f"set multiplot layout 1,{len(APPEND_SIZES)} title {gp_string(title)} font 'sans,12'",
+        "set grid",
+        "set key top left",
+        "set logscale x 2",
+        "set xtics (" + ", ".join(str(w) for w in APPEND_WRITERS) + ")",
+        f"set xrange [{APPEND_WRITERS[0] / 1.3}:{APPEND_WRITERS[-1] * 1.3}]",
+        "set yrange [0:*]",
+        "set xlabel 'writers'",
+        "set ylabel 'appends per second'",
+    ]
+    for size, _ in APPEND_SIZES:
+        s.append(f"set title {gp_string(f'{size}-byte appends')}")
+        plots = []
+        for n, kopt in enumerate(kopts, start=1):
+            points = sorted((r["writers"], r["ops_s"]) for r in rows
+                            if r["bytes"] == size and r["kopt"] == kopt and "ops_s" in r)
+            block = f"$a{size}_{n}"
+            s.append(f"{block} << EOD\n" + "\n".join(f"{w} {v}" for w, v in points or [("?", "?")])
+                     + "\nEOD")
+            plots.append(f"{block} using 1:2 with linespoints lt {n} lw 2 pt 7 "
+                         f"title {gp_string(series_name(DEFAULT_BUILD, kopt))}")
+        s.append("plot " + ", ".join(plots))
+    s.append("unset multiplot")
+    return "\n".join(s) + "\n"
+
+
 def append_phase(kernels, disk, kopts, harts):
     """The appendbench grid on the default build at every KOPT; writes append.csv and append.txt."""
     rows, trouble = [], []
@@ -949,6 +987,8 @@ def append_phase(kernels, disk, kopts, harts):
     for note in trouble:
         print(f"bench: {note}")
     print(f"bench: wrote {(OUT / 'append.csv').relative_to(REPO)} and append.txt")
+    why_not = run_gnuplot(append_plot_script(rows, kopts, "append.png", title), OUT / "append.png")
+    print(f"bench: {why_not}" if why_not else f"bench: wrote {(OUT / 'append.png').relative_to(REPO)}")
     return 1 if trouble else 0
 
 
