@@ -134,10 +134,11 @@ class Machine:
     """
 
     def __init__(self, name, harts, allow_usertraps=False, kernel=KERNEL, disk=FS_IMAGE, write_log=None,
-                 memory=MEMORY):
+                 memory=MEMORY, dtb=None):
         self.name = name
         self.harts = harts
         self.memory = memory   # QEMU's -m: the RAM the kernel finds in the device tree
+        self.dtb = dtb         # a device tree file for QEMU to pass instead of its own, or None
         self.allow_usertraps = allow_usertraps
         self.kernel = Path(kernel)
         self.disk_image = Path(disk)
@@ -162,7 +163,7 @@ class Machine:
             f"driver=blklogwrites,file.driver=file,file.filename={disk},"
             f"log.driver=file,log.filename={self.write_log},if=none,id=x0",
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
-        ]
+        ] + (["-dtb", str(self.dtb)] if self.dtb is not None else [])
 
     def start(self):
         for needed in (self.kernel, self.disk_image):
@@ -503,17 +504,20 @@ def save_transcripts(nodeid, machines):
 
 @pytest.fixture
 def boot(request):
-    """Factory: boot(harts=None, allow_usertraps=None) -> a booted Machine, killed after the test."""
+    """
+    Factory: boot(harts=None, allow_usertraps=None, memory=MEMORY, dtb=None,
+    timeout=BOOT_TIMEOUT) -> a booted Machine, killed after the test.
+    """
     machines = []
     usertraps_expected = request.node.get_closest_marker("usertraps") is not None
 
-    def start(harts=None, allow_usertraps=None):
+    def start(harts=None, allow_usertraps=None, memory=MEMORY, dtb=None, timeout=BOOT_TIMEOUT):
         if allow_usertraps is None:
             allow_usertraps = usertraps_expected
         machine = Machine(request.node.name, harts or default_harts(request.config),
-                          allow_usertraps)
+                          allow_usertraps, memory=memory, dtb=dtb)
         machines.append(machine)
-        return machine.boot()
+        return machine.boot(timeout)
 
     yield start
 

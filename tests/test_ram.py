@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, MEMORY, Machine, default_harts, save_transcripts
+from conftest import BOOT_TIMEOUT, MEMORY
 
 MIB = 1024 * 1024
 PAGE = 4096
@@ -28,34 +28,9 @@ BIGMEM_MIB = 1024
 
 
 @pytest.fixture
-def start(request):
+def start(boot):
     """start(memory, dtb=None) -> a booted Machine with that much RAM (QEMU -m syntax)."""
-    machines = []
-
-    def boot(memory, dtb=None):
-        machine = Machine(request.node.name, default_harts(request.config), memory=memory)
-        if dtb is not None:
-            machine.command = with_dtb(machine.command, dtb)
-        machines.append(machine)
-        return machine.boot(timeout=BIG_BOOT_TIMEOUT)
-
-    yield boot
-
-    try:
-        for machine in machines:
-            machine.stop()
-    finally:
-        save_transcripts(request.node.nodeid, machines)
-    call = getattr(request.node, "report_call", None)
-    if call is not None and call.passed:
-        bad = [line for m in machines for line in m.problems()]
-        if bad:
-            pytest.fail("console showed a kernel failure:\n" + "\n".join(bad), pytrace=False)
-
-
-def with_dtb(command, dtb):
-    """A Machine.command that also hands QEMU the device tree file dtb."""
-    return lambda disk: command(disk) + ["-dtb", str(dtb)]
+    return lambda memory, dtb=None: boot(memory=memory, dtb=dtb, timeout=BIG_BOOT_TIMEOUT)
 
 
 def qemu_mib(memory):

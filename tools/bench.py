@@ -176,17 +176,23 @@ def io_table(rows):
     return "\n".join([fmt(head), *[fmt(line) for line in lines]])
 
 
-def run_program(program, done, kernel, disk, harts, log, allow_usertraps=False, memory=MEMORY):
+def run_program(program, done, kernel, disk, harts, log, allow_usertraps=False, memory=MEMORY,
+                timeout=BENCH_TIMEOUT):
     """
     Boots kernel on harts with memory of RAM, runs the command line program
-    until regex done; returns (console text, error or None).
+    until regex done (or, for a list of command lines, each to the next
+    prompt, done unused); returns (console text, error or None).
     """
     machine = Machine(f"bench-{log}", harts, allow_usertraps=allow_usertraps, kernel=kernel,
                       disk=disk, memory=memory)
     error = None
     try:
         machine.boot()
-        machine.run(program, until=done, timeout=BENCH_TIMEOUT)
+        if isinstance(program, str):
+            machine.run(program, until=done, timeout=timeout)
+        else:
+            for line in program:
+                machine.run(line, timeout=timeout)
     except ConsoleError as e:
         error = str(e)
     finally:
@@ -214,18 +220,10 @@ def io_phase(kernels, disk, kopts):
             if late:
                 trouble.append(f"{harts} hart(s), KOPT={kopt}: {late} wakeups found their hart about "
                                "to idle (idle_late_wakeups; expected 0)")
-    with open(OUT / "io.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=IO_CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
     title = (f"I/O waits, build {IO_BUILD} ({dict(BUILDS)[IO_BUILD]}), QEMU TCG, "
              f"KOPT {' and '.join(kopts)}, {datetime.date.today().isoformat()}")
-    text = f"{title}\n\n{io_table(rows)}\n"
-    (OUT / "io.txt").write_text(text)
-    print("\n" + text)
-    for note in trouble:
-        print(f"bench: io: {note}")
-    print(f"bench: wrote {(OUT / 'io.csv').relative_to(REPO)} and io.txt")
+    write_part("io", rows, IO_CSV_COLUMNS, f"{title}\n\n{io_table(rows)}\n",
+               [f"io: {note}" for note in trouble])
     return 1 if trouble else 0
 
 
@@ -268,13 +266,23 @@ def parse_forkbench(text):
     return rows, bad
 
 
-def write_csv(rows, path):
-    """Writes rows (dicts with every CSV_COLUMNS key) to path as CSV with a header line."""
+def write_csv(rows, path, columns=CSV_COLUMNS):
+    """Writes rows (dicts; a missing key is an empty cell) to path as CSV with a header line."""
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: row.get(key, "") for key in CSV_COLUMNS})
+            writer.writerow({key: row.get(key, "") for key in columns})
+
+
+def write_part(name, rows, columns, text, notes):
+    """A part's results: bench-results/NAME.csv and NAME.txt, the text and notes printed."""
+    write_csv(rows, OUT / f"{name}.csv", columns)
+    (OUT / f"{name}.txt").write_text(text)
+    print("\n" + text)
+    for note in notes:
+        print(f"bench: {note}")
+    print(f"bench: wrote {(OUT / name).relative_to(REPO)}.csv ({len(rows)} rows) and {name}.txt")
 
 
 # ---- building and running ----
@@ -777,18 +785,9 @@ def copy_phase(kernels, disk, kopts, harts):
                 failed = True
         if "there is no copybench" in "".join(notes):
             break
-    with open(OUT / "copy.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COPY_CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
     title = (f"copy-on-write copies and zero fills: rate of the copy/fill step (kernel-timed), and whole "
              f"fault per page (copybench-timed); {harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
-    text = f"{title}\n\n{copy_table(rows, kopts)}\n"
-    (OUT / "copy.txt").write_text(text)
-    print("\n" + text)
-    for note in notes:
-        print(f"bench: {note}")
-    print(f"bench: wrote {(OUT / 'copy.csv').relative_to(REPO)} and copy.txt")
+    write_part("copy", rows, COPY_CSV_COLUMNS, f"{title}\n\n{copy_table(rows, kopts)}\n", notes)
     return 1 if failed else 0
 
 
@@ -869,16 +868,11 @@ def big_phase(kernels, disk, kopts, harts):
             break
         rows += [{"build": DEFAULT_BUILD, "kopt": kopt, "memory": BIG_MEMORY, **row} for row in found]
         trouble += notes
-    write_csv(rows, OUT / "big.csv")
     title = (f"fork of large heaps: build {DEFAULT_BUILD} ({dict(BUILDS)[DEFAULT_BUILD]}), -m {BIG_MEMORY}, "
              f"{harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
-    text = (f"{title}\n(fork_exit: median µs of fork + exit + wait; fork_pages: pages one fork "
-            f"allocates)\n\n{big_table(rows, kopts)}\n")
-    (OUT / "big.txt").write_text(text)
-    print("\n" + text)
-    for note in trouble:
-        print(f"bench: {note}")
-    print(f"bench: wrote {(OUT / 'big.csv').relative_to(REPO)} ({len(rows)} rows) and big.txt")
+    write_part("big", rows, CSV_COLUMNS,
+               f"{title}\n(fork_exit: median µs of fork + exit + wait; fork_pages: pages one fork "
+               f"allocates)\n\n{big_table(rows, kopts)}\n", trouble)
     return 1 if stale or any("did not finish" in t for t in trouble) else 0
 
 
@@ -958,35 +952,16 @@ def append_phase(kernels, disk, kopts, harts):
     for kopt in kopts:
         kernel = kernels[(DEFAULT_BUILD, kopt)]
         print(f"bench: append: booting {kernel.name} on {harts} harts, running appendbench", flush=True)
-        machine = Machine(f"bench-append{kopt_tag(kopt)}", harts, kernel=kernel, disk=disk)
-        text, error = "", None
-        try:
-            machine.boot()
-            for command in append_commands():
-                machine.run(command, timeout=APPEND_TIMEOUT)
-        except ConsoleError as e:
-            error = str(e)
-        finally:
-            machine.stop()
-            text = machine.text
-            (OUT / f"console-append{kopt_tag(kopt)}.log").write_text(machine.transcript())
+        text, error = run_program(append_commands(), None, kernel, disk, harts,
+                                  f"append{kopt_tag(kopt)}", timeout=APPEND_TIMEOUT)
         found = parse_appendbench(text, kopt)
         rows += found
         if error or len(found) != len(APPEND_SIZES) * len(APPEND_WRITERS):
             trouble.append(f"append: KOPT={kopt}: {len(found)} results"
                            + (f", appendbench did not finish:\n{error}" if error else ""))
-    with open(OUT / "append.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=APPEND_CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
     title = (f"appends through the log, every write on the disk when it returns: build {DEFAULT_BUILD}, "
              f"{harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
-    text = f"{title}\n\n{append_table(rows)}\n"
-    (OUT / "append.txt").write_text(text)
-    print("\n" + text)
-    for note in trouble:
-        print(f"bench: {note}")
-    print(f"bench: wrote {(OUT / 'append.csv').relative_to(REPO)} and append.txt")
+    write_part("append", rows, APPEND_CSV_COLUMNS, f"{title}\n\n{append_table(rows)}\n", trouble)
     why_not = run_gnuplot(append_plot_script(rows, kopts, "append.png", title), OUT / "append.png")
     print(f"bench: {why_not}" if why_not else f"bench: wrote {(OUT / 'append.png').relative_to(REPO)}")
     return 1 if trouble else 0

@@ -19,22 +19,38 @@
 #define US_PER_S      1000000ULL
 #define MAX_WRITERS   16
 #define MAX_BYTES     4096
+#define NAME_BYTES    16           /* "ab.", a pid, '.', a letter, NUL: within DIRSIZ */
 
 static char data[MAX_BYTES];
 
+/*
+ * Writer w's file: ab.PID.LETTER, PID the benchmark's own, so two runs at
+ * once (one in the background) never truncate each other's files.
+ */
 static void
-name_of(int w, char *name)
+name_of(int bench_pid, int w, char *name)
 {
-  strcpy(name, "append.0");
-  name[7] = 'a' + w;
+  char digits[12];
+  int n = 0;
+  do {
+    digits[n++] = '0' + bench_pid % 10;
+    bench_pid /= 10;
+  } while (bench_pid > 0);
+  strcpy(name, "ab.");
+  char *p = name + strlen(name);
+  while (n > 0)
+    *p++ = digits[--n];
+  *p++ = '.';
+  *p++ = 'a' + w;
+  *p = 0;
 }
 
 /* One writer: N appends of B bytes to its own file; exits 0 if every write was whole. */
 static void
-writer(int w, int bytes, int writes)
+writer(int bench_pid, int w, int bytes, int writes)
 {
-  char name[16];
-  name_of(w, name);
+  char name[NAME_BYTES];
+  name_of(bench_pid, w, name);
   int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
   if (fd < 0)
     exit(1);
@@ -63,6 +79,7 @@ main(int argc, char *argv[])
     printf("appendbench: failed fsstat\n");
     exit(1);
   }
+  int me = getpid();
   uint64 start = r_time();
   for (int w = 0; w < writers; w++) {
     int pid = fork();
@@ -71,7 +88,7 @@ main(int argc, char *argv[])
       exit(1);
     }
     if (pid == 0)
-      writer(w, bytes, writes);
+      writer(me, w, bytes, writes);
   }
   int ok = 1;
   for (int w = 0; w < writers; w++) {
@@ -85,8 +102,8 @@ main(int argc, char *argv[])
     exit(1);
   }
   for (int w = 0; w < writers; w++) {
-    char name[16];
-    name_of(w, name);
+    char name[NAME_BYTES];
+    name_of(me, w, name);
     unlink(name);
   }
   if (!ok || us == 0) {

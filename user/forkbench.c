@@ -293,6 +293,7 @@ bench_eager_heaps(const int *eager_mib, int n, enum case_set set)
 }
 
 #define MAX_BIG_HEAPS 8
+#define MAX_BIG_MIB   2047          /* a heap's size must fit struct heap's int bytes */
 
 /*
  *   forkbench              every case, for the heaps of default_mib[] and the lazy heap
@@ -306,8 +307,13 @@ main(int argc, char **argv)
   if (argc > 1 && strcmp(argv[1], "big") == 0) {
     int big_mib[MAX_BIG_HEAPS] = { 0 };
     int n = 1;                      /* big_mib[0]: the empty heap */
-    for (int i = 2; i < argc && n < MAX_BIG_HEAPS; i++)
+    for (int i = 2; i < argc && n < MAX_BIG_HEAPS; i++) {
       big_mib[n++] = atoi(argv[i]);
+      if (big_mib[n - 1] < 1 || big_mib[n - 1] > MAX_BIG_MIB) {
+        printf("forkbench: big heaps are 1 to %d MiB\n", MAX_BIG_MIB);
+        exit(1);
+      }
+    }
     bench_eager_heaps(big_mib, n, BIG_HEAP_CASES);
   } else if (argc > 1) {
     printf("usage: forkbench [big MiB...]\n");
