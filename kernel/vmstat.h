@@ -76,6 +76,8 @@ struct fsstat {
   uint64 log_commits;     /* groups the log has committed since boot */
   uint64 log_ops;         /* operations those groups held */
   uint64 log_overlapped;  /* groups that took an operation while the group before was written */
+  uint64 log_checkpoints; /* times the log's committed groups were written home and the log emptied */
+  uint64 log_pending;     /* log slots committed but not yet written home (the checkpointer's work) */
 };
 
 #endif

@@ -48,6 +48,7 @@ COMMAND_TIMEOUT = 60         # default for one command line
 ECHO_TIMEOUT = 10            # for the console to echo what we typed
 PANIC_LINE_GRACE = 2         # to let the rest of a panic message arrive
 STOP_TIMEOUT = 10            # for QEMU to die after SIGKILL
+LOG_HOME_TIMEOUT = 30        # for the checkpointer to write an idle log home
 TAIL_LINES = 30              # console lines shown when something goes wrong
 TYPE_CHUNK = 16              # bytes typed before waiting for their echo
 READ_SIZE = 4096
@@ -346,6 +347,25 @@ class Machine:
             match = self.expect(until, timeout, what=f"/{until}/ after typing {cmd!r}")
             return self.text[start:match.end()]
         return self.wait_prompt(timeout, what=f"the prompt after {cmd!r}")
+
+    def wait_log_home(self, timeout=LOG_HOME_TIMEOUT):
+        """
+        Waits until the kernel's checkpointer has written the log home (df
+        shows log_pending 0), which it does once the file system has been
+        idle a tick: then the disk image is what a clean stop leaves, and
+        fsck finds it clean without replaying the log. Runs df until then.
+        """
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.run("df")
+            pending = re.search(r"^log_pending (\d+)$", out, re.M)
+            assert pending, f"df printed no log_pending line:\n{out}"
+            if int(pending.group(1)) == 0:
+                return
+            assert time.monotonic() < deadline, \
+                f"the log still held {pending.group(1)} blocks not home {timeout} s after the last " \
+                f"command (the checkpointer writes it home after an idle tick):\n{self.tail()}"
 
     # ---- judging the whole transcript ----
 

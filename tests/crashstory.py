@@ -607,13 +607,14 @@ def reboot_and_judge(crashed, story, harts, name, said):
             problems, counts = judge(story, listing, checked, orphans)
             assert not bad and not problems, "after the reboot:\n" + "\n".join(bad + problems) + \
                 f"\n`ls {DIR}`:\n" + "\n".join(f"{n} {v}" for n, v in sorted(listing.items())) + f"\n{said}"
+            machine.wait_log_home()
             shutil.copyfile(machine.disk, after)
         except ConsoleError as e:
             pytest.fail(f"{said}\nafter the reboot: {e}", pytrace=False)
         finally:
             machine.stop()
 
-        # (d) Stopped at the prompt, so every write is home: clean, orphans reclaimed, no leak.
+        # (d) Stopped at the prompt with the log written home: clean, orphans reclaimed, no leak.
         status, report = fsck(after)
         assert status == 0, f"fsck after the reboot and a clean stop:\n{report}\n{said}"
         _, on_disk, bad = host_view(Image(after))

@@ -107,6 +107,7 @@ def test_file_made_in_removed_directory_does_not_leak():
             machine.boot()
             for command in ("mkdir /gone", "cd /gone", "rm /gone", "echo lost > x", "cd /"):
                 machine.run(command)
+            machine.wait_log_home()
             shutil.copyfile(machine.disk, image)
         finally:
             machine.stop()

@@ -46,7 +46,8 @@ def failure_lines(output):
 
 
 def check_disk_clean(machine, after):
-    # Every system call has returned, so every transaction is on its home blocks.
+    # Every system call has returned and the checkpointer has written the log home.
+    machine.wait_log_home()
     fsck = subprocess.run([str(FSCK), str(machine.disk)], capture_output=True, text=True,
                           timeout=FSCK_TIMEOUT)
     assert fsck.returncode == 0, \

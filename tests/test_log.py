@@ -16,7 +16,7 @@ import re
 import pytest
 
 LINE_RE = re.compile(r"^appendbench: writers (\d+) bytes (\d+) writes (\d+) us \d+ ops_s \d+ kib_s \d+ "
-                     r"commits (\d+) ops_per_commit (\d+) overlapped (\d+)$", re.M)
+                     r"commits (\d+) ops_per_commit (\d+) overlapped (\d+) checkpoints (\d+)$", re.M)
 WRITERS, BYTES, WRITES = 4, 100, 60
 RUN_TIMEOUT = 240
 
@@ -27,7 +27,7 @@ def test_concurrent_writers_share_commits_with_a_group_in_flight(machine, harts)
     output = machine.run(f"appendbench {WRITERS} {BYTES} {WRITES}", timeout=RUN_TIMEOUT)
     found = LINE_RE.findall(output)
     assert len(found) == 1, f"expected one appendbench result line, saw:\n{output}"
-    writers, size, writes, commits, _, overlapped = (int(x) for x in found[0])
+    writers, size, writes, commits, _, overlapped, _ = (int(x) for x in found[0])
     assert (writers, size, writes) == (WRITERS, BYTES, WRITES), output
     appends = WRITERS * WRITES
     assert 0 < commits < appends, (f"expected {appends} appends by {WRITERS} writers on {harts} hart(s) "

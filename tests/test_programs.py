@@ -45,6 +45,7 @@ def test_program_succeeds_without_leaking(machine, command, success):
     assert after == before, f"expected {before} free pages after {command} (as before it), saw {after}"
     check = machine.run("vmcheck")
     assert check == "vmcheck: ok\n", f"expected page counts to match the page tables after {command}:\n{check}"
-    # Every system call has returned, so every transaction is on its home blocks: fsck must agree.
+    # Every system call has returned and the checkpointer has written the log home: fsck must agree.
+    machine.wait_log_home()
     fsck = subprocess.run([str(FSCK), str(machine.disk)], capture_output=True, text=True, timeout=FSCK_TIMEOUT)
     assert fsck.returncode == 0, f"expected fsck to find the disk clean after {command}:\n{fsck.stdout}{fsck.stderr}"

@@ -136,7 +136,8 @@ def test_stress_leaves_nothing_behind(machine, harts, tally):
     assert check == "vmcheck: ok\n", (
         f"expected `vmcheck: ok` (page counts matching the page tables) after `{command}` on "
         f"{harts} harts, saw:\n{check}(replay: {again})")
-    # Every system call has returned, so every transaction is on its home blocks: fsck must agree.
+    # Every system call has returned and the checkpointer has written the log home: fsck must agree.
+    machine.wait_log_home()
     fsck = subprocess.run([str(FSCK), str(machine.disk)], capture_output=True, text=True,
                           timeout=FSCK_TIMEOUT)
     assert fsck.returncode == 0, (

@@ -113,9 +113,10 @@ main(int argc, char *argv[])
   uint64 ops = (uint64)writers * writes;
   uint64 commits = after.log_commits - before.log_commits;
   printf("appendbench: writers %d bytes %d writes %d us %d ops_s %d kib_s %d commits %d"
-         " ops_per_commit %d overlapped %d\n", writers, bytes, writes, (int)us,
+         " ops_per_commit %d overlapped %d checkpoints %d\n", writers, bytes, writes, (int)us,
          (int)(ops * US_PER_S / us), (int)(ops * bytes * US_PER_S / 1024 / us), (int)commits,
          commits ? (int)((after.log_ops - before.log_ops) / commits) : 0,
-         (int)(after.log_overlapped - before.log_overlapped));
+         (int)(after.log_overlapped - before.log_overlapped),
+         (int)(after.log_checkpoints - before.log_checkpoints));
   exit(0);
 }

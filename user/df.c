@@ -1,6 +1,8 @@
 /*
  * df: free and total blocks and inodes of the root file system (fsstat()),
- * one "name value" per line, like vmstat.
+ * one "name value" per line, like vmstat; and the log's committed blocks not
+ * yet written home (the kernel's checkpointer writes them once the file
+ * system has been idle a tick).
  */
 #include "kernel/types.h"
 #include "kernel/vmstat.h"
@@ -19,5 +21,6 @@ main(void)
   printf("total_blocks %lu\n", st.total_blocks);
   printf("free_inodes %lu\n", st.free_inodes);
   printf("total_inodes %lu\n", st.total_inodes);
+  printf("log_pending %lu\n", st.log_pending);
   exit(0);
 }

@@ -1,7 +1,16 @@
 /*
  * virtio_disk.c: driver for the virtio block device (modern virtio-mmio,
- * one split virtqueue). Each request is a chain of three descriptors:
- * header (device reads), data block, status byte (device writes).
+ * one split virtqueue). Each request is a chain of descriptors: header
+ * (device reads), data (one or more whole blocks),
+ * status byte (device writes). Several requests may be in flight at once;
+ * the interrupt finishes each one and wakes whoever waits for it.
+ *
+ * We do not accept VIRTIO_BLK_F_FLUSH, so the disk has no volatile write
+ * cache: QEMU writes each request through to the host's storage before it
+ * reports it done, and a completed write is durable. The log relies on
+ * that (its commit point must not reach the disk before the blocks it
+ * names). xv6 accepts the feature and never flushes: its writes complete
+ * sooner, but a completed one may still be only in the host's cache.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -18,7 +27,7 @@
 #include "kernel/dev/virtio.h"
 #include "kernel/dev/virtio_disk.h"
 
-#define RING_SIZE       8   /* descriptors in our queue */
+#define RING_SIZE       64  /* descriptors in our queue: 21 block requests in flight */
 #define DESCS_PER_REQ   3   /* header, data, status */
 #define QUEUE_INDEX     0   /* virtio-blk's only request queue */
 #define STATUS_PENDING  0xff  /* anything but VIRTIO_BLK_S_OK; the device overwrites it */
@@ -54,7 +63,8 @@ _Static_assert(BSIZE % VIRTIO_BLK_SECTOR == 0, "blocks must be whole sectors");
 
 /* What we remember about a request, indexed by its chain's head descriptor. */
 struct inflight {
-  struct buf *b;
+  volatile int *busy;           /* the caller's flag: cleared, and slept on, at completion */
+  uint32 blockno;               /* for the panic on a device error */
   volatile uint8 status;        /* written by the device */
   struct virtio_blk_req header; /* read by the device */
 };
@@ -100,20 +110,28 @@ static void check_device_identity(void)
     panic("virtio_disk: device id %d is not a block device", reg_read(VIRTIO_MMIO_DEVICE_ID));
 }
 
-/* We need nothing optional: accept only VIRTIO_F_VERSION_1, which a modern device must offer. */
+/* Is feature bit number f among the device's? */
+static int device_offers(uint32 f)
+{
+  reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, f / VIRTIO_FEATURE_WORD_BITS);
+  return (reg_read(VIRTIO_MMIO_DEVICE_FEATURES) >> (f % VIRTIO_FEATURE_WORD_BITS)) & 1;
+}
+
+/* Accept the feature bits in want (bit numbers below 64), and nothing else. */
+static void accept_features(uint64 want)
+{
+  for (uint32 word = 0; word < 2; word++) {
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, word);
+    reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32)(want >> (word * VIRTIO_FEATURE_WORD_BITS)));
+  }
+}
+
+/* Only VIRTIO_F_VERSION_1, which a modern device must offer: no write cache (see the top). */
 static void negotiate_features(void)
 {
-  uint32 word = VIRTIO_F_VERSION_1 / VIRTIO_FEATURE_WORD_BITS;
-  uint32 bit = 1u << (VIRTIO_F_VERSION_1 % VIRTIO_FEATURE_WORD_BITS);
-
-  reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, word);
-  if ((reg_read(VIRTIO_MMIO_DEVICE_FEATURES) & bit) == 0)
+  if (!device_offers(VIRTIO_F_VERSION_1))
     panic("virtio_disk: device does not offer VIRTIO_F_VERSION_1");
-
-  reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-  reg_write(VIRTIO_MMIO_DRIVER_FEATURES, 0);
-  reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, word);
-  reg_write(VIRTIO_MMIO_DRIVER_FEATURES, bit);
+  accept_features(1ull << VIRTIO_F_VERSION_1);
 
   set_status_bit(VIRTIO_STATUS_FEATURES_OK);
   if ((reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
@@ -199,22 +217,6 @@ static void fill_desc(int i, void *addr, uint32 len, uint16 flags, int next)
   d->next = next;
 }
 
-/* Build the chain for b in idx[0..2]. Caller holds disk.lock. */
-static void build_request(int idx[DESCS_PER_REQ], struct buf *b, int write)
-{
-  struct inflight *r = &disk.req[idx[0]];
-  r->b = b;
-  r->status = STATUS_PENDING;
-  r->header.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-  r->header.reserved = 0;
-  r->header.sector = (uint64)b->blockno * (BSIZE / VIRTIO_BLK_SECTOR);
-
-  uint16 data_flags = VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE);
-  fill_desc(idx[0], &r->header, sizeof(r->header), VIRTQ_DESC_F_NEXT, idx[1]);
-  fill_desc(idx[1], b->data, BSIZE, data_flags, idx[2]);
-  fill_desc(idx[2], (void *)&r->status, 1, VIRTQ_DESC_F_WRITE, 0);
-}
-
 /* Hand the chain at head to the device. Caller holds disk.lock. */
 static void publish(int head)
 {
@@ -226,24 +228,56 @@ static void publish(int head)
   reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, QUEUE_INDEX);
 }
 
-void virtio_disk_rw(struct buf *b, int write)
+/*
+ * Start one request: type on nblocks blocks from blockno at data. Sets
+ * *busy, which the interrupt clears (and wakes) when the device is done.
+ * Caller holds disk.lock; may sleep for descriptors.
+ */
+static void submit(uint32 type, uint32 blockno, const void *data, int nblocks, volatile int *busy)
 {
   int idx[DESCS_PER_REQ];
-
-  spin_lock(&disk.lock);
   while (take_descriptors(idx) < 0)
     proc_sleep(&disk.desc_is_free, &disk.lock);
 
-  build_request(idx, b, write);
-  b->disk = 1;
+  struct inflight *r = &disk.req[idx[0]];
+  r->busy = busy;
+  r->blockno = blockno;
+  r->status = STATUS_PENDING;
+  r->header.type = type;
+  r->header.reserved = 0;
+  r->header.sector = (uint64)blockno * (BSIZE / VIRTIO_BLK_SECTOR);
+
+  uint16 data_flags = VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
+  fill_desc(idx[0], &r->header, sizeof(r->header), VIRTQ_DESC_F_NEXT, idx[1]);
+  fill_desc(idx[1], (void *)data, (uint32)nblocks * BSIZE, data_flags, idx[2]);
+  fill_desc(idx[2], (void *)&r->status, 1, VIRTQ_DESC_F_WRITE, 0);
+  *busy = 1;
   publish(idx[0]);
+}
 
-  /* virtio_disk_intr() clears b->disk when the device is done. */
-  while (b->disk)
-    proc_sleep(b, &disk.lock);
+/* Sleep until the request that set *busy is done. Caller holds disk.lock. */
+static void wait_for(volatile int *busy)
+{
+  while (*busy)
+    proc_sleep((void *)busy, &disk.lock);
+}
 
-  disk.req[idx[0]].b = 0;
-  release_chain(idx[0]);
+void virtio_disk_rw(struct buf *b, int write)
+{
+  volatile int busy;
+  spin_lock(&disk.lock);
+  submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, b->blockno, b->data, 1, &busy);
+  wait_for(&busy);
+  spin_unlock(&disk.lock);
+}
+
+void virtio_disk_write(struct disk_write *w, int n)
+{
+  spin_lock(&disk.lock);
+  for (int i = 0; i < n; i++)
+    submit(VIRTIO_BLK_T_OUT, w[i].blockno, w[i].data, w[i].nblocks, &w[i].busy);
+  for (int i = 0; i < n; i++)
+    wait_for(&w[i].busy);
   spin_unlock(&disk.lock);
 }
 
@@ -262,12 +296,14 @@ void virtio_disk_intr(void)
     uint32 head = used->ring[disk.used_seen % RING_SIZE].id;
     KASSERT(head < RING_SIZE);
     struct inflight *r = &disk.req[head];
-    if (r->b == 0)
+    if (r->busy == 0)
       panic("virtio_disk: completion for idle descriptor %d", head);
     if (r->status != VIRTIO_BLK_S_OK)
-      panic("virtio_disk: device error %d on block %d", r->status, r->b->blockno);
-    r->b->disk = 0;
-    proc_wakeup(r->b);
+      panic("virtio_disk: device error %d on block %d", r->status, r->blockno);
+    *r->busy = 0;
+    proc_wakeup((void *)r->busy);
+    r->busy = 0;
+    release_chain(head);
     disk.used_seen++;
   }
 

@@ -14,6 +14,20 @@ void virtio_disk_init(void);
  * holds b's sleeplock; this sleeps until the device has finished.
  */
 void virtio_disk_rw(struct buf *b, int write);
+
+/* One write of nblocks whole blocks, from data to blockno onwards. */
+struct disk_write {
+  uint blockno;
+  const void *data;
+  int nblocks;
+  volatile int busy;        /* the driver's: 1 while the write is in flight */
+};
+/*
+ * Start all n writes at once and sleep until every one has completed, in
+ * whatever order the device finishes them. A completed write is durable
+ * (the device writes through).
+ */
+void virtio_disk_write(struct disk_write *w, int n);
 /* The device's interrupt (VIRTIO0_IRQ via the PLIC): finish completed requests. */
 void virtio_disk_intr(void);
 

@@ -11,6 +11,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/dev/virtio_disk.h"
+#include "kernel/fs/log.h"
 #include "kernel/fs/bio.h"
 
 static struct {
@@ -108,7 +109,8 @@ struct buf *bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
-    virtio_disk_rw(b, 0);
+    if (!log_read_committed(b))   /* committed but not yet home: the log's copy is newer */
+      virtio_disk_rw(b, 0);
     b->valid = 1;
   }
   return b;

@@ -17,7 +17,6 @@ struct buf {
   uint dev;
   uint blockno;
   int valid;              /* data holds the block's contents */
-  volatile int disk;      /* 1 while the disk driver owns the buffer (I/O in flight) */
   int refcnt;             /* holders plus pins; the buffer is reusable only at 0 */
   int pincount;           /* references held by the log until its commit */
   struct sleeplock lock;  /* held by the process using data */

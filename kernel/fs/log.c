@@ -1,33 +1,44 @@
 /*
- * log.c: the write-ahead log with group commit, two groups in flight.
+ * log.c: the write-ahead log with group commit, two groups in flight and
+ * lazy checkpoints.
  *
  * Operations join the open group, reserving MAXOPBLOCKS log slots each while
- * they run. When the open group's last operation ends, the group closes: a
- * snapshot of its changed blocks is taken (begin_op waits for that only), a
- * new group opens at once, and the closed group commits from its snapshot:
- * the blocks are copied into the log area, the header (the commit point) is
- * written, the blocks are written home and the header cleared. So while one
- * group commits, the next one fills: a writer waiting for its commit finds
- * its next write joining the next group (as jbd2 keeps a running and a
- * committing transaction).
+ * they run. When the open group's last operation ends, the group closes: its
+ * changed blocks are copied into the next free slots of an in-memory image
+ * of the log area (begin_op waits for that copy only), a new group opens at
+ * once, and the closed group commits in two writes, each waited for:
  *
- * The snapshot is what makes that safe: operations of the open group may
- * change a block the committing group also logged, in the cache, and those
- * changes must not reach the disk before their own group commits. So the
- * commit writes the snapshot, never the cache, and reads nothing from disk.
- * Only one group is on disk at a time (one header), so recovery is as before.
+ *     its copies -> the next free slots of the log area (one request)
+ *     the header, now counting them too            <- the commit point
+ *
+ * The header lists every slot in use, older groups' and this one's, so
+ * recovery installs them all in slot order (a block logged twice ends with
+ * its newer copy). Nothing goes home at commit: the log area fills group
+ * after group, and only a group that would not fit first checkpoints the
+ * ones before it: every logged block written home (all at once), then the
+ * header cleared. The disk writes through (see virtio_disk.c), so a write
+ * that completed is durable, and each step starts only when the one it
+ * depends on has completed: the copies before a header that counts them,
+ * the header before the operations return, the blocks at home before the
+ * header forgets them.
+ *
+ * The in-memory image of the log area serves two ends. Commits and
+ * checkpoints write from it, never from the cache: operations of the open
+ * group may change, in the cache, a block an earlier group logged, and those
+ * changes must not reach the disk before their own group commits. And a
+ * committed block not yet home need not stay in the cache: bread finds the
+ * newest copy in the image (log_read_committed).
  *
  * An operation waits for its group's commit before it returns, so a system
  * call that returned has its changes on the disk. Nobody waits for ever: a
  * group closes when its last operation ends, and the one that closes it
- * commits it as soon as the previous commit is done; waiting is safe
- * because every operation frees its locks before it ends.
+ * commits it as soon as the log area is free; an operation that finds the
+ * log full checkpoints it itself. Waiting is safe because every operation
+ * frees its locks before it ends and none is held in begin_op.
  *
- * Logged buffers stay pinned in the buffer cache until they are home (a
- * reader must find the newest data there, not the old copy on disk). Both
- * groups' blocks count against the log's capacity, so at most LOGSIZE
- * buffers (NBUF) are pinned. I/O on the log area and the installs go
- * through a private buffer, never through the cache.
+ * The open and closed groups' buffers stay pinned in the cache until their
+ * commit; they count against the log's capacity, so at most LOGSIZE buffers
+ * (NBUF) are pinned.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -41,148 +52,184 @@
 #include "kernel/fs/bio.h"
 #include "kernel/vmstat.h"
 #include "kernel/fs/log.h"
+#include "kernel/trap/timer.h"
 
 /* The header block's layout, both on disk and in memory. */
 struct log_header {
-  int n;                  /* blocks in the log (0: nothing committed) */
-  int block[LOGSIZE];     /* home block number of each logged copy */
+  int n;                  /* slots in use (0: nothing committed) */
+  int block[LOGSIZE];     /* home block number of each slot's copy */
 };
 _Static_assert(sizeof(struct log_header) <= BSIZE, "log header must fit one block");
 
 static struct {
-  struct spinlock lock;   /* guards everything below but staging and the snapshot's data */
+  struct spinlock lock;   /* guards everything below but the image's data */
   int dev;
-  int start;              /* header block; copies follow it */
+  int start;              /* header block; slots follow it */
   int capacity;           /* slots usable: LOGSIZE, or fewer if the disk's log is smaller */
   int outstanding;        /* operations of the open group between begin and end */
-  int closing;            /* the closed group's snapshot is being taken: no operation may start */
-  int committing;         /* a closed group is being written: the next one must wait to close */
+  int closing;            /* the closed group's blocks are being copied: no operation may start */
+  int busy;               /* a commit or checkpoint owns the log area, the image and `durable` */
   uint64 open_group;      /* number of the open group; groups below groups_done are on disk */
   uint64 groups_done;
   struct log_header lh;   /* the open group's blocks */
-  struct log_header committed;   /* the committing group's blocks (its header on disk) */
+  struct log_header closed;   /* the committing group's blocks (slots durable.n onwards) */
+  struct log_header durable;  /* the header on disk: slots committed, not yet home */
   int open_ops;           /* operations that joined the open group */
   int open_overlapped;    /* one of them began while the group before was written */
-  uint64 commits, ops, overlapped;   /* fsstat's counters */
-  struct buf staging;     /* private buffer for the log area's blocks and the installs */
+  uint64 commits, ops, overlapped, checkpoints;   /* fsstat's counters */
 } logstate;
 
-/* The committing group's blocks as they were when it closed; owned by its committer. */
-static uchar snapshot[LOGSIZE][BSIZE];
-
-/* Read or write log-area block blockno through the staging buffer. */
-static void staging_io(int blockno, int write)
-{
-  logstate.staging.dev = logstate.dev;
-  logstate.staging.blockno = blockno;
-  virtio_disk_rw(&logstate.staging, write);
-}
-
-static void read_header(void)
-{
-  staging_io(logstate.start, 0);
-  memmove(&logstate.lh, logstate.staging.data, sizeof(logstate.lh));
-  if (logstate.lh.n < 0 || logstate.lh.n > logstate.capacity)
-    panic("log: corrupt header on disk (n = %d)", logstate.lh.n);
-}
+/* What the log area holds, slot by slot. */
+static uchar image[LOGSIZE][BSIZE];
+/* The closed group's blocks as they were when it closed. */
+static uchar incoming[LOGSIZE][BSIZE];
+/* The header as last written; owned, like the image, by whoever set busy. */
+static uchar header_block[BSIZE];
 
 static void write_header(const struct log_header *h)
 {
-  memset(logstate.staging.data, 0, BSIZE);
-  memmove(logstate.staging.data, h, sizeof(*h));
-  staging_io(logstate.start, 1);
+  memset(header_block, 0, BSIZE);
+  memmove(header_block, h, sizeof(*h));
+  struct disk_write w = { .blockno = logstate.start, .data = header_block, .nblocks = 1 };
+  virtio_disk_write(&w, 1);
 }
 
-/* Copy the closed group's blocks out of the cache: after this, the open group may change them. */
-static void take_snapshot(void)
+/* Is slot i's block logged again in a later slot (so its copy there is newer)? */
+static int superseded(const struct log_header *h, int i)
 {
-  for (int i = 0; i < logstate.committed.n; i++) {
-    struct buf *b = bread(logstate.dev, logstate.committed.block[i]);
-    memmove(snapshot[i], b->data, BSIZE);
-    brelse(b);
-  }
+  for (int j = i + 1; j < h->n; j++)
+    if (h->block[j] == h->block[i])
+      return 1;
+  return 0;
 }
 
-/* Write block blockno (in the log area or home) from the snapshot's slot i. */
-static void write_from_snapshot(int i, int blockno)
+/* Copy the closed group's blocks from the cache: after this, the open group may change them. */
+static void copy_closed_group(void)
 {
-  memmove(logstate.staging.data, snapshot[i], BSIZE);
-  staging_io(blockno, 1);
-}
-
-/* After the commit point: the blocks go home; the cache may now recycle them. */
-static void install_from_snapshot(void)
-{
-  for (int i = 0; i < logstate.committed.n; i++) {
-    write_from_snapshot(i, logstate.committed.block[i]);
-    struct buf *b = bread(logstate.dev, logstate.committed.block[i]);
-    bunpin(b);
-    brelse(b);
-  }
-}
-
-/* Recovery: the copies on disk are the truth; write each one home. */
-static void install_from_disk(void)
-{
-  for (int i = 0; i < logstate.lh.n; i++) {
-    staging_io(logstate.start + 1 + i, 0);
-    struct buf *b = bread(logstate.dev, logstate.lh.block[i]);
-    memmove(b->data, logstate.staging.data, BSIZE);
-    bwrite(b);
+  for (int i = 0; i < logstate.closed.n; i++) {
+    struct buf *b = bread(logstate.dev, logstate.closed.block[i]);
+    memmove(incoming[i], b->data, BSIZE);
     brelse(b);
   }
 }
 
 /*
- * Write the closed group (logstate.committed, its data in the snapshot) to
- * the disk. Only one process commits at a time (logstate.committing), so it
- * owns staging, the snapshot and logstate.committed.
+ * Write the closed group to the slots after the durable ones and make it
+ * durable; returns the new header. Called by the owner of busy, without
+ * logstate.lock, with room in the log area.
  */
-static void commit(void)
+static struct log_header commit(void)
 {
-  sleeplock_acquire(&logstate.staging.lock);
-  for (int i = 0; i < logstate.committed.n; i++)
-    write_from_snapshot(i, logstate.start + 1 + i);
-  write_header(&logstate.committed);   /* commit point: from here a crash replays the group */
-  install_from_snapshot();
-  static const struct log_header empty;
-  write_header(&empty);                /* the group is home; forget it */
-  sleeplock_release(&logstate.staging.lock);
+  struct log_header next = logstate.durable;
+  KASSERT(next.n + logstate.closed.n <= logstate.capacity);
+  memmove(image[next.n], incoming, (uint64)logstate.closed.n * BSIZE);
+  struct disk_write copies = {
+    .blockno = logstate.start + 1 + next.n, .data = image[next.n], .nblocks = logstate.closed.n };
+  virtio_disk_write(&copies, 1);       /* the copies before a header that counts them */
+
+  for (int i = 0; i < logstate.closed.n; i++)
+    next.block[next.n++] = logstate.closed.block[i];
+  write_header(&next);                 /* commit point: from here a crash replays the group */
+  return next;
 }
 
+/*
+ * Write every durable slot home from the image, then empty the log. Called
+ * by the owner of busy, without logstate.lock (it takes it to record the
+ * empty log).
+ */
+static void checkpoint(void)
+{
+  const struct log_header *d = &logstate.durable;
+  struct disk_write home[LOGSIZE];
+  int n = 0;
+  for (int i = 0; i < d->n; i++)
+    if (!superseded(d, i))
+      home[n++] = (struct disk_write){ .blockno = d->block[i], .data = image[i], .nblocks = 1 };
+  virtio_disk_write(home, n);          /* home before the header forgets them */
+  static const struct log_header empty;
+  write_header(&empty);                /* forgotten before the slots are reused */
+  spin_lock(&logstate.lock);
+  logstate.durable.n = 0;               /* log_read_committed now leaves the blocks to the disk */
+  logstate.checkpoints++;
+  spin_unlock(&logstate.lock);
+}
+
+/* Recovery: the copies on disk are the truth; write each one home, in slot order. */
 static void recover(void)
 {
-  sleeplock_acquire(&logstate.staging.lock);
-  read_header();
-  if (logstate.lh.n > 0)
-    kprintf("log: replaying %d blocks\n", logstate.lh.n);
-  install_from_disk();
-  logstate.lh.n = 0;
-  write_header(&logstate.lh);
-  sleeplock_release(&logstate.staging.lock);
+  struct buf *b = bread(logstate.dev, logstate.start);
+  struct log_header h;
+  memmove(&h, b->data, sizeof(h));
+  brelse(b);
+  if (h.n < 0 || h.n > logstate.capacity)
+    panic("log: corrupt header on disk (n = %d)", h.n);
+  if (h.n > 0)
+    kprintf("log: replaying %d blocks\n", h.n);
+  for (int i = 0; i < h.n; i++) {
+    struct buf *copy = bread(logstate.dev, logstate.start + 1 + i);
+    struct buf *home = bread(logstate.dev, h.block[i]);
+    memmove(home->data, copy->data, BSIZE);
+    bwrite(home);
+    brelse(home);
+    brelse(copy);
+  }
+  static const struct log_header empty;
+  write_header(&empty);                /* every block is home: forget them */
+}
+
+/*
+ * Could one more operation use all of its MAXOPBLOCKS? The open and the
+ * closed group keep their blocks pinned in the cache (which holds no more
+ * than the log), and the log area never overflows: a closing group that
+ * would not fit first checkpoints the groups before it.
+ */
+static int room_for_one_more(void)
+{
+  int pinned = logstate.closed.n + logstate.lh.n;
+  return pinned + (logstate.outstanding + 1) * MAXOPBLOCKS <= logstate.capacity;
+}
+
+/*
+ * The checkpointer, a kernel thread: once a whole tick has passed without a
+ * commit, it writes the log home, so a system left idle has a disk that
+ * needs no replay (and fsck finds it clean). Under load the log goes home
+ * only when it fills.
+ */
+static void checkpointer(void)
+{
+  uint64 commits_seen = 0;
+  for (;;) {
+    spin_lock(&ticks_lock);
+    uint start = ticks;
+    while (ticks == start)
+      proc_sleep(&ticks, &ticks_lock);
+    spin_unlock(&ticks_lock);
+
+    spin_lock(&logstate.lock);
+    if (logstate.commits == commits_seen && logstate.durable.n > 0 && !logstate.busy) {
+      logstate.busy = 1;
+      spin_unlock(&logstate.lock);
+      checkpoint();                     /* sleeps on the disk: no spinlock may be held */
+      spin_lock(&logstate.lock);
+      logstate.busy = 0;
+      proc_wakeup(&logstate);           /* a closer may be waiting for the log area */
+    }
+    commits_seen = logstate.commits;
+    spin_unlock(&logstate.lock);
+  }
 }
 
 void log_init(int dev, struct superblock *sb)
 {
   spin_init(&logstate.lock, "log");
-  sleeplock_init(&logstate.staging.lock, "log staging");
   logstate.dev = dev;
   logstate.start = sb->logstart;
   logstate.capacity = MIN(LOGSIZE, (int)sb->nlog - 1);
   if (logstate.capacity < MAXOPBLOCKS)
     panic("log: disk log has %d slots, one operation needs %d", logstate.capacity, MAXOPBLOCKS);
   recover();
-}
-
-/*
- * Could one more operation use all of its MAXOPBLOCKS without overflowing the
- * log? The committing group's blocks count too: they stay pinned in the
- * cache until they are home, and the cache holds no more than the log.
- */
-static int room_for_one_more(void)
-{
-  int pinned = logstate.committed.n + logstate.lh.n;
-  return pinned + (logstate.outstanding + 1) * MAXOPBLOCKS <= logstate.capacity;
+  proc_start_kernel_thread("checkpoint", checkpointer);
 }
 
 void log_begin_op(void)
@@ -192,43 +239,54 @@ void log_begin_op(void)
     proc_sleep(&logstate, &logstate.lock);
   logstate.outstanding++;
   logstate.open_ops++;
-  logstate.open_overlapped |= logstate.committing;
+  logstate.open_overlapped |= logstate.busy;
   spin_unlock(&logstate.lock);
 }
 
 /* Can the open group close now? Needs logstate.lock. */
 static int group_can_close(void)
 {
-  return logstate.outstanding == 0 && logstate.lh.n > 0 && !logstate.committing &&
-         !logstate.closing;
+  return logstate.outstanding == 0 && logstate.lh.n > 0 && !logstate.busy;
 }
 
 /*
  * Close the open group and commit it. Called with logstate.lock held and
- * group_can_close(); returns with it held, the group on the disk.
+ * group_can_close(); returns with it held, the group on the disk. It fits:
+ * begin_op admitted its operations only with room for all their blocks.
  */
 static void close_and_commit(void)
 {
   uint64 group = logstate.open_group++;
-  logstate.committed = logstate.lh;
+  logstate.closed = logstate.lh;
   logstate.lh.n = 0;
   logstate.commits++;
   logstate.ops += logstate.open_ops;
   logstate.overlapped += logstate.open_overlapped;
   logstate.open_ops = logstate.open_overlapped = 0;
-  logstate.closing = logstate.committing = 1;
+  logstate.closing = logstate.busy = 1;
   spin_unlock(&logstate.lock);
 
-  take_snapshot();
+  copy_closed_group();
   spin_lock(&logstate.lock);
   logstate.closing = 0;
   proc_wakeup(&logstate);               /* the next group's operations may start */
   spin_unlock(&logstate.lock);
 
-  commit();                             /* sleeps on the disk: no spinlock may be held */
+  /* Both sleep on the disk: no spinlock may be held. */
+  if (logstate.durable.n + logstate.closed.n > logstate.capacity)
+    checkpoint();
+  struct log_header next = commit();
   spin_lock(&logstate.lock);
-  logstate.committed.n = 0;
-  logstate.committing = 0;
+  logstate.durable = next;              /* log_read_committed serves the group's blocks now */
+  spin_unlock(&logstate.lock);
+  for (int i = 0; i < logstate.closed.n; i++) {   /* so the cache may recycle them */
+    struct buf *b = bread(logstate.dev, logstate.closed.block[i]);
+    bunpin(b);
+    brelse(b);
+  }
+  spin_lock(&logstate.lock);
+  logstate.closed.n = 0;
+  logstate.busy = 0;
   logstate.groups_done = group + 1;
   proc_wakeup(&logstate);               /* its writers, begin_op, and the next closer */
 }
@@ -252,8 +310,8 @@ void log_end_op(void)
   /*
    * Our changes are on the disk once our group commits. Until then, if the
    * group can close, we close and commit it ourselves; otherwise its last
-   * operation, or the commit before it, will wake us. A group that changed
-   * nothing has nothing to wait for.
+   * operation, or the commit or checkpoint before it, will wake us. A group
+   * that changed nothing has nothing to wait for.
    */
   while (!on_disk(group)) {
     if (logstate.open_group == group && group_can_close())
@@ -264,12 +322,27 @@ void log_end_op(void)
   spin_unlock(&logstate.lock);
 }
 
+int log_read_committed(struct buf *b)
+{
+  int found = 0;
+  spin_lock(&logstate.lock);
+  for (int i = logstate.durable.n - 1; i >= 0 && !found; i--)   /* the newest copy wins */
+    if (logstate.durable.block[i] == (int)b->blockno) {
+      memmove(b->data, image[i], BSIZE);
+      found = 1;
+    }
+  spin_unlock(&logstate.lock);
+  return found;
+}
+
 void log_stats(struct fsstat *st)
 {
   spin_lock(&logstate.lock);
   st->log_commits = logstate.commits;
   st->log_ops = logstate.ops;
   st->log_overlapped = logstate.overlapped;
+  st->log_checkpoints = logstate.checkpoints;
+  st->log_pending = logstate.durable.n;
   spin_unlock(&logstate.lock);
 }
 

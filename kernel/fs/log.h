@@ -31,6 +31,12 @@ void log_end_op(void);
 struct fsstat;
 /* The log's counters since boot (fsstat's log_* fields). */
 void log_stats(struct fsstat *st);
+/*
+ * If the log holds a committed copy of b's block not yet written home, copy
+ * it into b->data and return 1; else 0 (the disk has the newest copy).
+ * bread calls it on a cache miss.
+ */
+int log_read_committed(struct buf *b);
 /* Record that b (held by the caller) changed; it is written at commit. */
 void log_write(struct buf *b);
 

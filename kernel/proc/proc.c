@@ -813,7 +813,6 @@ proc_dump_request(void)
 static void
 lister_main(void)
 {
-  spin_unlock(&myproc()->lock);       /* held since the scheduler picked us */
   for (;;) {
     spin_lock(&dump_lock);
     while (!dump_wanted)
@@ -824,14 +823,31 @@ lister_main(void)
   }
 }
 
+/* A kernel thread's first instructions. */
+static void
+kernel_thread_start(void)
+{
+  struct proc *p = myproc();
+  spin_unlock(&p->lock);              /* held since the scheduler picked us */
+  p->thread_main();
+  panic("kernel thread %s returned", p->name);
+}
+
 void
-proc_start_kernel_threads(void)
+proc_start_kernel_thread(const char *name, void (*main)(void))
 {
   struct proc *p = proc_alloc(0);
   if (p == 0)
-    panic("proc_start_kernel_threads: no free slot");
-  strlcpy(p->name, "lister", sizeof(p->name));
-  p->context.ra = (uint64)lister_main;
+    panic("proc_start_kernel_thread: no free slot for %s", name);
+  strlcpy(p->name, name, sizeof(p->name));
+  p->thread_main = main;
+  p->context.ra = (uint64)kernel_thread_start;
   p->state = RUNNABLE;
   spin_unlock(&p->lock);
+}
+
+void
+proc_start_kernel_threads(void)
+{
+  proc_start_kernel_thread("lister", lister_main);
 }

@@ -88,6 +88,7 @@ struct proc {
   struct file *ofile[NOFILE];  /* open files */
   struct inode *cwd;           /* current directory */
   char name[16];               /* for ^P and console messages */
+  void (*thread_main)(void);   /* a kernel thread's body (0 for a user process) */
   uint64 ahead_next;           /* write-ahead: the page a sequential writer faults on next */
   int ahead_window;            /* write-ahead: pages the last write fault resolved */
 
@@ -146,6 +147,8 @@ int  proc_grow(int n, int lazy);
 void proc_dump_request(void);
 /* Start the kernel threads (the ^P lister); boot hart, after proc_first_user. */
 void proc_start_kernel_threads(void);
+/* Start a kernel thread running main (which never returns); panics if no slot is free. */
+void proc_start_kernel_thread(const char *name, void (*main)(void));
 /* Wakeups made by an interrupt on a hart that was idling after an empty scan (should stay 0). */
 uint64 proc_idle_late_wakeups(void);
 
