@@ -78,6 +78,7 @@ struct fsstat {
   uint64 log_overlapped;  /* groups that took an operation while the group before was written */
   uint64 log_checkpoints; /* times the log's committed groups were written home and the log emptied */
   uint64 log_pending;     /* log slots committed but not yet written home (the checkpointer's work) */
+  uint64 log_image_reads; /* cache misses the log served: committed blocks not yet home */
 };
 
 #endif

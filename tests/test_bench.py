@@ -251,14 +251,14 @@ def test_plot_is_drawn_when_a_case_has_no_number(tmp_path):
 def test_append_results_are_read_into_rows_and_a_table():
     text = ("$ appendbench 4 100 100\n"
             "appendbench: writers 4 bytes 100 writes 100 us 608975 ops_s 656 kib_s 64 commits 181"
-            " ops_per_commit 2 overlapped 92\n"
+            " ops_per_commit 2 overlapped 92 checkpoints 20\n"
             "appendbench: failed arguments\n"
             "appendbench: writers 1 bytes 4096 writes 30 us 90000 ops_s 333 kib_s 1333 commits 31"
-            " ops_per_commit 1 overlapped 0\n")
-    rows = bench.parse_appendbench(text, "-Og")
-    assert [(r["writers"], r["bytes"], r["ops_s"], r["overlapped"]) for r in rows] == \
-        [(4, 100, 656, 92), (1, 4096, 333, 0)]
-    table = bench.append_table(rows)
+            " ops_per_commit 1 overlapped 0 checkpoints 9\n")
+    rows = bench.parse_appendbench(text, "-Og", "shared", 0)
+    assert [(r["writers"], r["bytes"], r["ops_s"], r["overlapped"], r["checkpoints"]) for r in rows] == \
+        [(4, 100, 656, 92, 20), (1, 4096, 333, 0, 9)]
+    table = bench.append_table(rows, ["-Og"])
     assert "656" in table and "1333" in table and "ops per commit" in table
     # Every cell of the grid is asked for, each once.
     commands = bench.append_commands()
@@ -266,10 +266,29 @@ def test_append_results_are_read_into_rows_and_a_table():
     assert all(c.startswith("appendbench ") for c in commands)
 
 
-def test_append_plot_has_a_panel_per_size_and_a_line_per_kopt():
-    rows = [{"kopt": k, "writers": w, "bytes": b, "ops_s": 100 + w}
-            for k in ("-Og", "-O2") for b, _ in bench.APPEND_SIZES for w in bench.APPEND_WRITERS]
+def append_row(build, rep, writers, size, us, kopt="-Og"):
+    return {"kopt": kopt, "build": build, "rep": rep, "writers": writers, "bytes": size, "us": us,
+            "ops_s": 1000000 // us, "kib_s": 1, "ops_per_commit": 1, "overlapped": 0, "checkpoints": 0}
+
+
+def test_append_table_takes_medians_and_judges_each_cell_against_its_goal():
+    ref = bench.APPEND_REFERENCE[0]
+    rows = []
+    for rep, (ours, theirs) in enumerate([(600, 1000), (900, 1000), (650, 5000)]):   # medians 650 and 1000
+        rows += [append_row("shared", rep, 4, 100, ours), append_row(ref, rep, 4, 100, theirs)]
+    rows += [append_row("shared", 0, 1, 100, 1100), append_row(ref, 0, 1, 100, 1000)]
+    lines = {tuple(line.split()[1:3]): line for line in bench.append_table(rows, ["-Og"]).split("\n")[1:]}
+    assert "0.65x" in lines[("100", "4")] and "<= 0.7x met" in lines[("100", "4")], lines[("100", "4")]
+    assert "1.10x" in lines[("100", "1")] and "<= 1x NOT met" in lines[("100", "1")], lines[("100", "1")]
+    assert "- " in lines[("100", "2")] or lines[("100", "2")].split()[3] == "-", lines[("100", "2")]
+
+
+def test_append_plot_has_a_panel_per_size_and_a_line_per_build_and_kopt():
+    ref = bench.APPEND_REFERENCE[0]
+    rows = [append_row(b, 0, w, size, 1000 + w, kopt) for b in ("shared", ref) for kopt in ("-Og", "-O2")
+            for size, _ in bench.APPEND_SIZES for w in bench.APPEND_WRITERS]
     script = bench.append_plot_script(rows, ["-Og", "-O2"], "append.png", "title")
     assert script.count("\nplot ") == len(bench.APPEND_SIZES)
-    assert script.count("using 1:2") == 2 * len(bench.APPEND_SIZES)
-    assert "(COW=2) -Og" in script and "(COW=2) -O2" in script
+    assert script.count("using 1:2") == 4 * len(bench.APPEND_SIZES)
+    assert "? ?" not in script, "expected every line to have its points"
+    assert "(COW=2) -Og" in script and f"{ref} (COW=2 LOG=xv6) -O2" in script

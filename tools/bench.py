@@ -290,7 +290,7 @@ def write_part(name, rows, columns, text, notes):
 def clean_env():
     """The environment for a nested make: none of the outer make's variables or jobserver."""
     env = dict(os.environ)
-    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "COW", "KOPT", "KCOPY"):
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "COW", "KOPT", "KCOPY", "LOG"):
         env.pop(name, None)
     return env
 
@@ -878,13 +878,19 @@ def big_phase(kernels, disk, kopts, harts):
 
 # ---- concurrent appends through the log (user/appendbench.c) ----
 
+# xv6's log protocol on a write-cached disk, built from this tree (`make
+# LOG=xv6`, kernel/fs/log_xv6.c): there is no xv6 here to run beside it.
+APPEND_REFERENCE = ("xv6log", "COW=2 LOG=xv6")
 # (bytes per write, writes per writer): each writer's file stays well under
 # the largest file, and 8 writers' files fit the disk beside the programs.
 APPEND_SIZES = ((100, 100), (1024, 60), (4096, 30))
 APPEND_WRITERS = (1, 2, 4, 8)
+APPEND_REPS = 3                 # runs of each cell on each build, alternating; the median is shown
+APPEND_GOAL = 1.0               # our time over the reference's, at most, in every cell ...
+APPEND_GOAL_CELL = ((4, 100), 0.7)   # ... and at most this in this (writers, bytes) cell
 APPEND_LINE = re.compile(r"^appendbench: writers (\d+) bytes (\d+) (.*)$", re.M)
-APPEND_CSV_COLUMNS = ["kopt", "writers", "bytes", "writes", "us", "ops_s", "kib_s", "commits",
-                      "ops_per_commit", "overlapped"]
+APPEND_CSV_COLUMNS = ["kopt", "build", "rep", "writers", "bytes", "writes", "us", "ops_s", "kib_s",
+                      "commits", "ops_per_commit", "overlapped", "checkpoints"]
 APPEND_TIMEOUT = 300            # seconds for one cell of the grid
 
 
@@ -893,28 +899,64 @@ def append_commands():
     return [f"appendbench {w} {b} {n}" for b, n in APPEND_SIZES for w in APPEND_WRITERS]
 
 
-def parse_appendbench(text, kopt):
+def has_log_switch():
+    """True when the Makefile knows LOG (the switch APPEND_REFERENCE builds with)."""
+    return re.search(r"^[^#\n]*\bLOG\b", (REPO / "Makefile").read_text(), re.M) is not None
+
+
+def parse_appendbench(text, kopt, build, rep):
     """appendbench's result lines as append.csv rows (fields as ints)."""
     rows = []
     for writers, size, rest in APPEND_LINE.findall(without_usertraps(text)):
         words = rest.split()
         fields = dict(zip(words[0::2], words[1::2]))
-        row = {"kopt": kopt, "writers": int(writers), "bytes": int(size)}
-        row.update({k: int(fields[k]) for k in APPEND_CSV_COLUMNS[3:] if fields.get(k, "").isdigit()})
+        row = {"kopt": kopt, "build": build, "rep": rep, "writers": int(writers), "bytes": int(size)}
+        row.update({k: int(fields[k]) for k in APPEND_CSV_COLUMNS[5:] if fields.get(k, "").isdigit()})
         rows.append(row)
     return rows
 
 
-def append_table(rows):
-    head = ["KOPT", "bytes", "writers", "ops/s", "KiB/s", "ops per commit", "overlapped commits"]
-    lines = [[r["kopt"], str(r["bytes"]), str(r["writers"]), str(r.get("ops_s", "-")),
-              str(r.get("kib_s", "-")), str(r.get("ops_per_commit", "-")), str(r.get("overlapped", "-"))]
-             for r in rows]
-    return "\n".join(align(head, lines, 3))
+def append_medians(rows):
+    """{(kopt, build, writers, bytes): the row of the median time} over the reps."""
+    cells = {}
+    for r in rows:
+        if "us" in r:
+            cells.setdefault((r["kopt"], r["build"], r["writers"], r["bytes"]), []).append(r)
+    return {k: sorted(v, key=lambda r: r["us"])[len(v) // 2] for k, v in cells.items()}
+
+
+def append_goal(writers, size):
+    (w, b), tighter = APPEND_GOAL_CELL
+    return tighter if (writers, size) == (w, b) else APPEND_GOAL
+
+
+def append_table(rows, kopts):
+    """Per KOPT and cell: our ops/s and the reference's, our time over theirs, the goal."""
+    ours, ref = DEFAULT_BUILD, APPEND_REFERENCE[0]
+    med = append_medians(rows)
+    head = ["KOPT", "bytes", "writers", "ops/s", "KiB/s", f"{ref} ops/s", "time ours/xv6log", "goal",
+            "ops per commit", "overlapped", "checkpoints"]
+    lines = []
+    for kopt in kopts:
+        for size, _ in APPEND_SIZES:
+            for writers in APPEND_WRITERS:
+                o, r = med.get((kopt, ours, writers, size)), med.get((kopt, ref, writers, size))
+                goal = append_goal(writers, size)
+                met = ""
+                if o and r:
+                    met = "met" if o["us"] <= goal * r["us"] else "NOT met"
+                lines.append([kopt, str(size), str(writers),
+                              str(o["ops_s"]) if o else "-", str(o["kib_s"]) if o else "-",
+                              str(r["ops_s"]) if r else "-",
+                              f"{o['us'] / r['us']:.2f}x" if o and r else "-", f"<= {goal:g}x {met}".rstrip(),
+                              *(str(o.get(k, "-")) if o else "-" for k in ("ops_per_commit", "overlapped",
+                                                                            "checkpoints"))])
+    return "\n".join(align(head, lines, 3, words={7}))
 
 
 def append_plot_script(rows, kopts, png, title):
-    """One panel per write size: appends per second against writers, one line per KOPT."""
+    """One panel per write size: appends per second against writers, a line per build and KOPT."""
+    med = append_medians(rows)
     s = [
         "set encoding utf8",
         "set terminal pngcairo noenhanced size 1500,520 font 'sans,10'",
@@ -928,40 +970,63 @@ def append_plot_script(rows, kopts, png, title):
         f"set xrange [{APPEND_WRITERS[0] / 1.3}:{APPEND_WRITERS[-1] * 1.3}]",
         "set yrange [0:*]",
         "set xlabel 'writers'",
-        "set ylabel 'appends per second'",
+        "set ylabel 'appends per second (median)'",
     ]
+    builds = [(DEFAULT_BUILD, series_name(DEFAULT_BUILD, "")), (APPEND_REFERENCE[0],
+              f"{APPEND_REFERENCE[0]} ({APPEND_REFERENCE[1]})")]
     for size, _ in APPEND_SIZES:
         s.append(f"set title {gp_string(f'{size}-byte appends')}")
         plots = []
         for n, kopt in enumerate(kopts, start=1):
-            points = sorted((r["writers"], r["ops_s"]) for r in rows
-                            if r["bytes"] == size and r["kopt"] == kopt and "ops_s" in r)
-            block = f"$a{size}_{n}"
-            s.append(f"{block} << EOD\n" + "\n".join(f"{w} {v}" for w, v in points or [("?", "?")])
-                     + "\nEOD")
-            plots.append(f"{block} using 1:2 with linespoints lt {n} lw 2 pt 7 "
-                         f"title {gp_string(series_name(DEFAULT_BUILD, kopt))}")
+            for k, (build, name) in enumerate(builds):
+                points = [(w, med[(kopt, build, w, size)]["ops_s"]) for w in APPEND_WRITERS
+                          if (kopt, build, w, size) in med]
+                block = f"$a{size}_{n}_{k}"
+                s.append(f"{block} << EOD\n" + "\n".join(f"{w} {v}" for w, v in points or [("?", "?")])
+                         + "\nEOD")
+                plots.append(f"{block} using 1:2 with linespoints lt {n} dt {k + 1} lw 2 pt 7 "
+                             f"title {gp_string(f'{name} {kopt}')}")
         s.append("plot " + ", ".join(plots))
     s.append("unset multiplot")
     return "\n".join(s) + "\n"
 
 
 def append_phase(kernels, disk, kopts, harts):
-    """The appendbench grid on the default build at every KOPT; writes append.csv and append.txt."""
+    """
+    The appendbench grid on the default build and the xv6-protocol reference
+    at every KOPT, both booted at once and each cell run on one then the
+    other, APPEND_REPS times; writes append.csv, append.txt and append.png.
+    """
+    builds = [DEFAULT_BUILD] + ([APPEND_REFERENCE[0]] if has_log_switch() else [])
     rows, trouble = [], []
+    if len(builds) == 1:
+        trouble.append(f"append: the Makefile has no LOG switch, so there is no reference "
+                       f"({APPEND_REFERENCE[1]}) to compare with")
     for kopt in kopts:
-        kernel = kernels[(DEFAULT_BUILD, kopt)]
-        print(f"bench: append: booting {kernel.name} on {harts} harts, running appendbench", flush=True)
-        text, error = run_program(append_commands(), None, kernel, disk, harts,
-                                  f"append{kopt_tag(kopt)}", timeout=APPEND_TIMEOUT)
-        found = parse_appendbench(text, kopt)
-        rows += found
-        if error or len(found) != len(APPEND_SIZES) * len(APPEND_WRITERS):
-            trouble.append(f"append: KOPT={kopt}: {len(found)} results"
-                           + (f", appendbench did not finish:\n{error}" if error else ""))
-    title = (f"appends through the log, every write on the disk when it returns: build {DEFAULT_BUILD}, "
+        machines = {b: Machine(f"bench-append-{b}{kopt_tag(kopt)}", harts, kernel=kernels[(b, kopt)], disk=disk)
+                    for b in builds}
+        print(f"bench: append: booting {' and '.join(builds)} at KOPT={kopt} on {harts} harts, "
+              f"running appendbench {APPEND_REPS} times per cell on each", flush=True)
+        try:
+            for m in machines.values():
+                m.boot()
+            for rep in range(APPEND_REPS):
+                for command in append_commands():
+                    for build, m in machines.items():
+                        rows += parse_appendbench(m.run(command, timeout=APPEND_TIMEOUT), kopt, build, rep)
+        except ConsoleError as e:
+            trouble.append(f"append: KOPT={kopt}: appendbench did not finish:\n{e}")
+        finally:
+            for build, m in machines.items():
+                m.stop()
+                (OUT / f"console-append-{build}{kopt_tag(kopt)}.log").write_text(m.transcript())
+    expected = len(kopts) * len(builds) * APPEND_REPS * len(append_commands())
+    if len(rows) != expected:
+        trouble.append(f"append: {len(rows)} results of {expected}")
+    title = (f"appends through the log ({DEFAULT_BUILD}: every write on the disk when it returns; "
+             f"{APPEND_REFERENCE[0]}: xv6's protocol, built with {APPEND_REFERENCE[1].split()[-1]}), "
              f"{harts} harts, QEMU TCG, {datetime.date.today().isoformat()}")
-    write_part("append", rows, APPEND_CSV_COLUMNS, f"{title}\n\n{append_table(rows)}\n", trouble)
+    write_part("append", rows, APPEND_CSV_COLUMNS, f"{title}\n\n{append_table(rows, kopts)}\n", trouble)
     why_not = run_gnuplot(append_plot_script(rows, kopts, "append.png", title), OUT / "append.png")
     print(f"bench: {why_not}" if why_not else f"bench: wrote {(OUT / 'append.png').relative_to(REPO)}")
     return 1 if trouble else 0
@@ -973,11 +1038,11 @@ def builds_for(parts, kopts):
     """The (label, make arguments, KOPT) each part needs, each once, in BUILDS order."""
     wanted = []
     for kopt in kopts:
-        for label, make_args in [*BUILDS, COPY_REFERENCE]:
-            needed = ("fork" in parts and label != COPY_REFERENCE[0]) or \
+        for label, make_args in [*BUILDS, COPY_REFERENCE, APPEND_REFERENCE]:
+            needed = ("fork" in parts and label in dict(BUILDS)) or \
                      (label == DEFAULT_BUILD and parts & {"io", "copy", "big", "append"}) or \
-                     (label == COPY_REFERENCE[0] and "copy" in parts
-                      and has_byte_copy_switch())
+                     (label == COPY_REFERENCE[0] and "copy" in parts and has_byte_copy_switch()) or \
+                     (label == APPEND_REFERENCE[0] and "append" in parts and has_log_switch())
             if needed:
                 wanted.append((label, make_args, kopt))
     return wanted

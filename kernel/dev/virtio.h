@@ -47,6 +47,7 @@
 /* Feature bits are numbered 0..63; the registers show 32 at a time. */
 #define VIRTIO_FEATURE_WORD_BITS  32
 #define VIRTIO_F_VERSION_1        32    /* the device follows virtio 1.x (word 1, bit 0) */
+#define VIRTIO_BLK_F_FLUSH        9     /* the disk may keep a write cache (only LOG=xv6 accepts it) */
 
 /* INTERRUPT_STATUS bits. */
 #define VIRTIO_INT_USED_RING   1   /* the device added to a used ring */

@@ -131,7 +131,13 @@ static void negotiate_features(void)
 {
   if (!device_offers(VIRTIO_F_VERSION_1))
     panic("virtio_disk: device does not offer VIRTIO_F_VERSION_1");
-  accept_features(1ull << VIRTIO_F_VERSION_1);
+  uint64 want = 1ull << VIRTIO_F_VERSION_1;
+#ifdef LOG_XV6
+  /* xv6's disk mode, for the reference build (log_xv6.c): a write cache, never flushed. */
+  if (device_offers(VIRTIO_BLK_F_FLUSH))
+    want |= 1ull << VIRTIO_BLK_F_FLUSH;
+#endif
+  accept_features(want);
 
   set_status_bit(VIRTIO_STATUS_FEATURES_OK);
   if ((reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)

@@ -52,6 +52,7 @@
 #include "kernel/fs/bio.h"
 #include "kernel/vmstat.h"
 #include "kernel/fs/log.h"
+#include "kernel/riscv.h"
 #include "kernel/trap/timer.h"
 
 /* The header block's layout, both on disk and in memory. */
@@ -60,6 +61,27 @@ struct log_header {
   int block[LOGSIZE];     /* home block number of each slot's copy */
 };
 _Static_assert(sizeof(struct log_header) <= BSIZE, "log header must fit one block");
+
+/* Some of the processes whose operations joined a group (enough to tell who is missing). */
+#define WRITERS_TRACKED 8
+struct writers {
+  int n;
+  int pid[WRITERS_TRACKED];
+};
+
+static int writers_has(const struct writers *w, int pid)
+{
+  for (int i = 0; i < w->n; i++)
+    if (w->pid[i] == pid)
+      return 1;
+  return 0;
+}
+
+static void writers_add(struct writers *w, int pid)
+{
+  if (!writers_has(w, pid) && w->n < WRITERS_TRACKED)
+    w->pid[w->n++] = pid;
+}
 
 static struct {
   struct spinlock lock;   /* guards everything below but the image's data */
@@ -75,8 +97,10 @@ static struct {
   struct log_header closed;   /* the committing group's blocks (slots durable.n onwards) */
   struct log_header durable;  /* the header on disk: slots committed, not yet home */
   int open_ops;           /* operations that joined the open group */
+  struct writers open_writers, last_writers;   /* processes in the open and the last closed group */
+  uint64 last_commit_time;    /* time CSR counts the last commit took */
   int open_overlapped;    /* one of them began while the group before was written */
-  uint64 commits, ops, overlapped, checkpoints;   /* fsstat's counters */
+  uint64 commits, ops, overlapped, checkpoints, image_reads;   /* fsstat's counters */
 } logstate;
 
 /* What the log area holds, slot by slot. */
@@ -239,6 +263,7 @@ void log_begin_op(void)
     proc_sleep(&logstate, &logstate.lock);
   logstate.outstanding++;
   logstate.open_ops++;
+  writers_add(&logstate.open_writers, myproc()->pid);
   logstate.open_overlapped |= logstate.busy;
   spin_unlock(&logstate.lock);
 }
@@ -263,6 +288,8 @@ static void close_and_commit(void)
   logstate.ops += logstate.open_ops;
   logstate.overlapped += logstate.open_overlapped;
   logstate.open_ops = logstate.open_overlapped = 0;
+  logstate.last_writers = logstate.open_writers;
+  logstate.open_writers.n = 0;
   logstate.closing = logstate.busy = 1;
   spin_unlock(&logstate.lock);
 
@@ -275,8 +302,10 @@ static void close_and_commit(void)
   /* Both sleep on the disk: no spinlock may be held. */
   if (logstate.durable.n + logstate.closed.n > logstate.capacity)
     checkpoint();
+  uint64 started = r_time();
   struct log_header next = commit();
   spin_lock(&logstate.lock);
+  logstate.last_commit_time = r_time() - started;
   logstate.durable = next;              /* log_read_committed serves the group's blocks now */
   spin_unlock(&logstate.lock);
   for (int i = 0; i < logstate.closed.n; i++) {   /* so the cache may recycle them */
@@ -291,6 +320,26 @@ static void close_and_commit(void)
   proc_wakeup(&logstate);               /* its writers, begin_op, and the next closer */
 }
 
+/*
+ * Should the open group wait a little before it closes? Only if a process
+ * of the last group has not joined it yet (a writer that is likely back in
+ * a moment: its own commit just woke it), and for at most half a commit's
+ * time, from *deadline (set on the first call). Commits cost the same for
+ * one operation as for several, so a group that waits for its writers
+ * shares the commit instead of taking one each. Needs logstate.lock.
+ */
+static int worth_waiting(uint64 *deadline)
+{
+  int missing = 0;
+  for (int i = 0; i < logstate.last_writers.n; i++)
+    missing |= !writers_has(&logstate.open_writers, logstate.last_writers.pid[i]);
+  if (!missing)
+    return 0;
+  if (*deadline == 0)
+    *deadline = r_time() + logstate.last_commit_time / 2;
+  return r_time() < *deadline;
+}
+
 /* Is group on the disk, or open with nothing to write? Needs logstate.lock. */
 static int on_disk(uint64 group)
 {
@@ -301,23 +350,44 @@ static int on_disk(uint64 group)
 
 void log_end_op(void)
 {
+  struct proc *p = myproc();
   spin_lock(&logstate.lock);
   KASSERT(logstate.outstanding > 0);
   KASSERT(!logstate.closing);
   logstate.outstanding--;
-  uint64 group = logstate.open_group;
+  if (logstate.lh.n > 0)                /* a group that changed nothing has nothing to wait for */
+    p->log_wait = logstate.open_group + 1;
   proc_wakeup(&logstate);               /* our unused reservation may be what a begin_op needs */
+  spin_unlock(&logstate.lock);
+}
+
+void log_wait_own(void)
+{
+  struct proc *p = myproc();
+  if (p->log_wait == 0)
+    return;
+  uint64 group = p->log_wait - 1;       /* groups commit in order: the last one is enough */
+  p->log_wait = 0;
   /*
-   * Our changes are on the disk once our group commits. Until then, if the
-   * group can close, we close and commit it ourselves; otherwise its last
-   * operation, or the commit or checkpoint before it, will wake us. A group
-   * that changed nothing has nothing to wait for.
+   * If our group can close, we close and commit it ourselves (after a short
+   * wait for the last group's writers, see worth_waiting); otherwise its
+   * last operation's process, or the commit or checkpoint before it, wakes
+   * us.
    */
+  uint64 deadline = 0;
+  spin_lock(&logstate.lock);
   while (!on_disk(group)) {
-    if (logstate.open_group == group && group_can_close())
-      close_and_commit();
-    else
+    if (logstate.open_group == group && group_can_close()) {
+      if (worth_waiting(&deadline)) {
+        spin_unlock(&logstate.lock);
+        proc_yield();
+        spin_lock(&logstate.lock);
+      } else {
+        close_and_commit();
+      }
+    } else {
       proc_sleep(&logstate, &logstate.lock);
+    }
   }
   spin_unlock(&logstate.lock);
 }
@@ -330,6 +400,7 @@ int log_read_committed(struct buf *b)
     if (logstate.durable.block[i] == (int)b->blockno) {
       memmove(b->data, image[i], BSIZE);
       found = 1;
+      logstate.image_reads++;
     }
   spin_unlock(&logstate.lock);
   return found;
@@ -343,6 +414,7 @@ void log_stats(struct fsstat *st)
   st->log_overlapped = logstate.overlapped;
   st->log_checkpoints = logstate.checkpoints;
   st->log_pending = logstate.durable.n;
+  st->log_image_reads = logstate.image_reads;
   spin_unlock(&logstate.lock);
 }
 

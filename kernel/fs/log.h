@@ -23,11 +23,18 @@ void log_init(int dev, struct superblock *sb);
 /* Start an operation; may wait until the log has room for MAXOPBLOCKS more blocks. */
 void log_begin_op(void);
 /*
- * End an operation; the last one out commits the group (and waits for the
- * disk). The others wait for that commit if the group changed anything, so
- * on return the caller's changes are on the disk.
+ * End an operation. Its changes reach the disk with its group, which the
+ * caller must wait for with log_wait_own before it returns to user space.
  */
 void log_end_op(void);
+/*
+ * Sleep until every group the calling process's operations joined is on the
+ * disk (closing and committing it if nobody else will). The system-call
+ * path calls it after every call, so a call that returned has its changes
+ * on the disk: a write() split into several operations waits once, and its
+ * parts may share one commit.
+ */
+void log_wait_own(void);
 struct fsstat;
 /* The log's counters since boot (fsstat's log_* fields). */
 void log_stats(struct fsstat *st);

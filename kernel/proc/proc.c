@@ -199,6 +199,7 @@ found:
       return 0;
     }
   }
+  p->log_wait = 0;
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)fork_return;
   p->context.sp = p->kstack + PGSIZE;
@@ -320,6 +321,7 @@ proc_exit(int status)
   inode_put(p->cwd);
   log_end_op();
   p->cwd = 0;
+  log_wait_own();                   /* nobody else may close the group our closes changed */
 
   spin_lock(&wait_lock);
   reparent_children(p);

@@ -89,6 +89,7 @@ struct proc {
   struct inode *cwd;           /* current directory */
   char name[16];               /* for ^P and console messages */
   void (*thread_main)(void);   /* a kernel thread's body (0 for a user process) */
+  uint64 log_wait;             /* 1 + the last log group our operations joined, till it is on disk */
   uint64 ahead_next;           /* write-ahead: the page a sequential writer faults on next */
   int ahead_window;            /* write-ahead: pages the last write fault resolved */
 

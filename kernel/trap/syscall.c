@@ -11,8 +11,10 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/fs/sysfile.h"
+#include "kernel/fs/log.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/trap/syscall.h"
+#include "kernel/fs/log.h"
 
 static uint64 (*const syscall_table[])(void) = {
   [SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,     [SYS_wait] = sys_wait,
@@ -35,6 +37,7 @@ syscall_dispatch(void)
   uint64 num = p->trapframe->a7;   /* all 64 bits decide: 0x1_0000000b is not getpid */
   if (num < NSYSCALL && syscall_table[num]) {
     p->trapframe->a0 = syscall_table[num]();
+    log_wait_own();                 /* durable on return: the call's changes are on the disk */
   } else {
     kprintf("pid %d (%s): unknown system call %lu\n", p->pid, p->name, num);
     p->trapframe->a0 = -1;
