@@ -26,8 +26,12 @@ Then it boots the kernel on the hardest cuts and checks them as test_crash.py
 checks a crash (crashstory.reboot_and_judge: the boot replays what fsck
 replays, frees the orphans fsck finds, shows what the host reads, and leaves
 a clean disk): just after a commit record reached the log header (the boot
-must install the group), in the middle of writing the log's blocks (the boot
-must ignore them), and the last write before the kill.
+must install the groups it counts), in the middle of writing the log's blocks
+(the boot must ignore them), in the middle of a checkpoint (some blocks home,
+the log still counting them all), and the last write before the kill. The
+run's writers overlap their commits (a group fills while the one before is
+written) and the log is checkpointed; crashload's sync lines carry the log's
+counters, and the test requires both.
 
 Runs come from their index (seed, hart count, record lines before the kill),
 fixed forever. CRASH_WRITE_RUNS=N (default 2) runs the first N; `make soak`
@@ -35,6 +39,7 @@ runs more.
 """
 import os
 import random
+import re
 import struct
 import tempfile
 from pathlib import Path
@@ -58,6 +63,8 @@ LOG_MAGIC = 0x6A736677736872
 LOG_VERSION = 1
 LOG_FLAG_DISCARD = 4
 LOG_FLAG_MARK = 8
+# crashload's sync lines carry the log's counters so far.
+SYNC_COUNTERS = re.compile(r"^crashload: sync \d+ commits (\d+) overlapped (\d+) checkpoints (\d+)$", re.M)
 
 
 def write_run(index):
@@ -96,9 +103,11 @@ def disk_writes(log):
 
 def hardest_cuts(writes, image):
     """
-    The cuts to boot: after a commit record (a log header with a count) and
-    before its install ends; in the middle of a run of log block writes; and
-    after the last write. The latest of each kind, as its log holds the most.
+    The cuts to boot: after a commit record (a log header with a count), so
+    the log holds committed groups not yet home; in the middle of a run of
+    log block writes; in the middle of a checkpoint (between two writes home,
+    the log still counting them); and after the last write. The latest of
+    each kind, as its log holds the most.
     """
     _, _, _, _, nlog, logstart, _, _ = SUPERBLOCK.unpack_from(image, BSIZE)
     header = logstart * BSIZE
@@ -110,6 +119,8 @@ def hardest_cuts(writes, image):
             cuts["just after a commit record"] = cut
         elif offset in log_blocks and writes[cut][0] in log_blocks:
             cuts["in the middle of writing the log"] = cut
+        elif offset >= log_blocks.stop and writes[cut][0] >= log_blocks.stop:
+            cuts["in the middle of a checkpoint"] = cut
     return cuts
 
 
@@ -160,6 +171,13 @@ def test_every_write_is_a_safe_place_to_crash(index, tally):
                     f"{at} (sync marker {marker}):\n" + "\n".join(bad + problems) + f"\n{said}"
                 required += counts["required"]
                 most = max(most, counts["found"])
+        counters = SYNC_COUNTERS.findall(console)
+        assert counters, f"{where}: crashload printed no sync line with the log's counters\n{said}"
+        commits, overlapped, checkpoints = (int(x) for x in counters[-1])
+        assert overlapped > 0 and checkpoints > 0, \
+            f"{where}: by its last sync the run had {commits} commits, {overlapped} of them overlapping " \
+            f"the one before, and {checkpoints} checkpoints: the cuts must cover overlapping commits " \
+            f"and checkpoints\n{said}"
         assert marker >= whole.syncs, \
             f"{where}: the console shows {whole.syncs} sync lines, but after the last logged write the " \
             f"marker reads only {marker}: the write log lost writes, or a sync was not durable\n{said}"
@@ -180,6 +198,7 @@ def test_every_write_is_a_safe_place_to_crash(index, tally):
           record_checks=required, cuts_booted=len(booted))
     print(f"write-cut run {index}: seed {seed}, {harts} harts, killed after {kill_after} record lines: "
           f"{len(writes)} writes, {len(writes) + 1} cuts checked by fsck and against the console; "
-          f"{whole.syncs} syncs; {required} records required by a sync marker, all found (up to {most} "
+          f"{whole.syncs} syncs; {commits} commits, {overlapped} overlapping, {checkpoints} checkpoints "
+          f"before the last; {required} records required by a sync marker, all found (up to {most} "
           f"at one cut); "
           f"booted {'; '.join(booted)}")

@@ -30,8 +30,12 @@
  *   crashload: close NAME       the unlinked file is closed (and freed)
  *   crashload: mkdir D / cwd D / rmdir D / in-removed D nlink N / left D
  *   crashload: reaped D         the child in D has exited (D's inode is freed)
- *   crashload: sync K           every step announced above is on the disk, and so
- *                               is "sync K" in the file /crashsync
+ *   crashload: sync K commits C overlapped O checkpoints P
+ *                               every step announced above is on the disk, and so
+ *                               is "sync K" in the file /crashsync; C, O, P are
+ *                               the log's counters so far (fsstat): commits,
+ *                               commits that overlapped the one before, and
+ *                               checkpoints
  * A line that starts with "crashload: FAILED" reports a system call that
  * failed although it should have worked; that role then exits.
  *
@@ -43,7 +47,7 @@
  * start a log operation (open, write, close, link, unlink, mkdir, chdir,
  * and a child's exit), and prints after giving it back. Now and then the
  * main process takes every token: no operation is running then, and
- * everything announced before is home. It writes "sync K" over the start
+ * everything announced before is on the disk. It writes "sync K" over the start
  * of /crashsync, alone on the log, so the write commits before it returns,
  * then prints "sync K" and gives the tokens back. A disk that holds marker
  * K holds every step announced before that line, and none done after
@@ -70,6 +74,7 @@
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
+#include "kernel/vmstat.h"
 #include "user/user.h"
 
 #define DIR_NAME        "/crash"
@@ -592,6 +597,7 @@ static void
 sync_forever(void)
 {
   char tokens[MAX_WRITERS + 3];
+  struct fsstat st;
   int held;
   int n;
   int k;
@@ -604,7 +610,10 @@ sync_forever(void)
       if ((n = read(gate[0], tokens, ntokens - held)) <= 0)
         failed("read", "token pipe", n);
     write_sync_marker(k);
-    printf("crashload: sync %d\n", k);
+    if (fsstat(&st) < 0)
+      failed("fsstat", "/", -1);
+    printf("crashload: sync %d commits %d overlapped %d checkpoints %d\n", k, (int)st.log_commits,
+           (int)st.log_overlapped, (int)st.log_checkpoints);
     if (write(gate[1], tokens, ntokens) != ntokens || write(door[1], tokens, 1) != 1)
       failed("write", "token pipe", -1);
   }
