@@ -884,7 +884,7 @@ APPEND_REFERENCE = ("xv6log", "COW=2 LOG=xv6")
 # (bytes per write, writes per writer): the issue's 300 appends of 100 bytes;
 # each writer's file stays well under the largest file, and 8 writers' files
 # fit the disk beside the programs.
-APPEND_SIZES = ((100, 300), (1024, 100), (4096, 50))
+APPEND_SIZES = ((100, 300), (1024, 100), (4096, 30))
 APPEND_WRITERS = (1, 2, 4, 8)
 APPEND_REPS = 3                 # runs of each cell on each build, alternating; the median is shown
 APPEND_GOAL = 1.0               # our time over the reference's, at most, in every cell ...
