@@ -29,5 +29,7 @@
 #define SYS_vmmap   24   /* a process's pages by state (kernel/vmstat.h) */
 #define SYS_vmcheck 25   /* the invariant walker: page counts against page tables */
 #define SYS_failalloc 26 /* tests only: the caller's n-th page allocation from now fails (its later children's count too) */
+#define SYS_mmap    27   /* map a file or anonymous memory (kernel/mm/mmap.h) */
+#define SYS_munmap  28
 
 #endif

@@ -14,4 +14,8 @@ typedef unsigned long      uint64;
 
 typedef uint64 pde_t;
 
+/* mmap()'s length and offset (user/user.h); the same types GCC gives them on RISC-V. */
+typedef unsigned long      size_t;
+typedef long               off_t;
+
 #endif

@@ -37,6 +37,8 @@ int uptime(void);
 int vmstat(int pid, struct vmstat *st);   /* pid 0: whole system */
 int fsstat(struct fsstat *st);
 int vmmap(int pid, struct vmmap_run *runs, int max);   /* runs in the map, or -1 */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset);   /* (void *)-1 on failure */
+int munmap(void *addr, size_t len);
 int failalloc(int n);     /* tests only: our (and later children's) n-th page allocation from now fails; the old countdown */
 int vmcheck(void);        /* 0 if page counts match the page tables; else -1 (console names the pages) */
 

@@ -117,6 +117,7 @@ int file_read(struct file *f, uint64 user_addr, int n)
     return (d && d->read) ? d->read(1, user_addr, n) : -1;
   }
   if (f->type == FD_INODE) {
+    mmap_prepare(user_addr, n, FAULT_WRITE);   /* before the inode lock (mmap.h) */
     inode_lock(f->ip);
     int r = inode_read(f->ip, 1, user_addr, f->off, n);
     if (r > 0)
@@ -134,6 +135,7 @@ static int write_inode(struct file *f, uint64 user_addr, int n)
 
   while (done < n) {
     int want = MIN(n - done, WRITE_CHUNK_BYTES);
+    mmap_prepare(user_addr + done, want, FAULT_READ);   /* before the log and the inode lock (mmap.h) */
     log_begin_op();
     inode_lock(f->ip);
     int r = inode_write(f->ip, 1, user_addr + done, f->off, want);

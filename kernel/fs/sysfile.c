@@ -22,8 +22,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/sysfile.h"
 
-/* The open file behind descriptor argument n (its number in *fdp if fdp), or 0 if none. */
-static struct file *arg_file(int n, int *fdp)
+struct file *arg_file(int n, int *fdp)
 {
   int fd = arg_int(n);
   if (fd < 0 || fd >= NOFILE)

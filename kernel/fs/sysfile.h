@@ -9,6 +9,8 @@
 
 struct file;
 
+/* The open file behind descriptor argument n (its number in *fdp if fdp), or 0 if none. */
+struct file *arg_file(int n, int *fdp);
 /* Install f in the current process's lowest free descriptor: that fd, or -1 if all NOFILE are used. */
 int fd_alloc(struct file *f);
 

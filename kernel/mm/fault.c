@@ -13,6 +13,7 @@
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/sleeplock.h"
 #include "kernel/proc/proc.h"
+#include "kernel/mm/mmap.h"
 #include "kernel/trap/timer.h"
 
 /*
@@ -28,6 +29,7 @@ struct fault_ctx {
   uint64 old_pa;                /* the page mapped now */
   uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
   int lazy;                     /* va is lazy heap: between the heap's base and the break */
+  struct vma *vma;              /* the mapping va lies in (mmap), or 0 */
   enum fault_step step;         /* what fault_decide chose */
   int table_owned;              /* pte's leaf table is known to be this space's alone */
   struct proc_vmcount *counts;  /* the faulting process's counters, or 0 */
@@ -108,6 +110,29 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
 }
 
 /*
+ * Map fill: the address-space lock held; reading the file takes its inode's
+ * lock (read() and write() fault such pages in before they lock an inode:
+ * mmap_prepare). The page is the process's own from the start: a private
+ * mapping's copy of the file, or a shared mapping's page, written back when
+ * it is unmapped if its PTE is dirty.
+ */
+static enum fault_result
+fault_fill_map(struct fault_ctx *f, pagetable_t pt)
+{
+  void *page = page_alloc();
+  if (page == 0)
+    return FAULT_NO_MEMORY_FILL;
+  mmap_read_page(f->vma, f->va, page);
+  if (pt_map(pt, f->va, PGSIZE, (uint64)page, mmap_pte_perm(f->vma)) != 0) {
+    page_free(page);
+    return FAULT_NO_MEMORY_FILL;
+  }
+  COUNT(f, map_fills);
+  f->pte = pt_walk(pt, f->va, 0);
+  return FAULT_RESOLVED;
+}
+
+/*
  * Reuse: the address-space lock held, nothing else taken. We are the page's only
  * owner, so nobody can see a write but us.
  */
@@ -146,6 +171,13 @@ fault_copy(struct fault_ctx *f)
   return FAULT_RESOLVED;
 }
 
+/* The PROT_ bits of the mapping the fault lies in, or 0 (fault_decide's map_prot). */
+static int
+map_prot(const struct fault_ctx *f)
+{
+  return f->vma ? f->vma->prot : 0;
+}
+
 /*
  * Before reuse or copy changes the PTE: the address-space lock held. If
  * the PTE's leaf table is shared (fork with shared tables), we first get a
@@ -164,7 +196,7 @@ fault_own_table(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
   if (own != f->pte) {
     f->pte = own;
     f->refs = page_refcount((void *)f->old_pa);
-    f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy);
+    f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy, map_prot(f));
   }
   return FAULT_RESOLVED;
 }
@@ -201,6 +233,14 @@ is_lazy_heap(pagetable_t pt, uint64 va)
   return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
 }
 
+/* The mapping that covers va in pt, when pt is the current process's table (as is_lazy_heap). */
+static struct vma *
+mapping_at(pagetable_t pt, uint64 va)
+{
+  struct proc *p = myproc();
+  return (p && p->pagetable == pt) ? mmap_find(p, va) : 0;
+}
+
 /*
  * Decide: walk to va's PTE, read it once, and pick the step. No lock: only
  * the owner changes its own tables (observers only read them), and a table
@@ -216,9 +256,11 @@ fault_begin_at(struct fault_ctx *f, pagetable_t pt, pte_t *pte, uint64 va,
   /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
   if ((f->old_pte & PTE_V) && (f->old_pte & PTE_COW))
     f->refs = page_refcount((void *)f->old_pa);
-  if ((f->old_pte & PTE_V) == 0)
+  if ((f->old_pte & PTE_V) == 0) {
     f->lazy = is_lazy_heap(pt, f->va);
-  f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy);
+    f->vma = f->lazy ? 0 : mapping_at(pt, f->va);
+  }
+  f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy, map_prot(f));
 }
 
 static void
@@ -245,6 +287,8 @@ fault_act(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
   f->counts = counters_for(pt);
   if (f->step == FAULT_FILL_ZERO || f->step == FAULT_FILL)
     return fault_fill(f, pt);
+  if (f->step == FAULT_FILL_MAP)
+    return fault_fill_map(f, pt);
   COUNT(f, cow_faults);
   if (fault_own_table(f, pt, access) != FAULT_RESOLVED)
     return FAULT_NO_MEMORY;
@@ -365,4 +409,5 @@ fault_counters(struct proc_vmcount *out)
   out->cow_ahead = __atomic_load_n(&totals.cow_ahead, __ATOMIC_RELAXED);
   out->cow_copy_ns = __atomic_load_n(&totals.cow_copy_ns, __ATOMIC_RELAXED);
   out->page_fill_ns = __atomic_load_n(&totals.page_fill_ns, __ATOMIC_RELAXED);
+  out->map_fills = __atomic_load_n(&totals.map_fills, __ATOMIC_RELAXED);
 }

@@ -28,16 +28,18 @@ enum fault_step {
   FAULT_FILL,       /* lazy page, first write: map a fresh zeroed page */
   FAULT_REUSE,      /* copy-on-write page with one owner: make it writable in place */
   FAULT_COPY,       /* copy-on-write page with other owners: give this process a copy */
+  FAULT_FILL_MAP,   /* mmap page, first touch: a fresh page with the file's bytes (or zeros) */
 };
 
 /*
  * Decide, from the page-aligned address, its PTE (0 if none), the page's
- * reference count and whether va lies in the process's lazy heap (between
- * the heap's base and the break), what an access needs. Pure: no locks, no
- * side effects.
+ * reference count, whether va lies in the process's lazy heap (between the
+ * heap's base and the break), and the PROT_ bits of the mapping va lies in
+ * (0 if none: kernel/fcntl.h), what an access needs. Pure: no locks, no side
+ * effects.
  */
 enum fault_step fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access,
-                             int lazy);
+                             int lazy, int map_prot);
 
 enum fault_result {
   FAULT_RESOLVED = 0,

@@ -1,6 +1,7 @@
 /* fault_decide.c: the fault decision, kept free of kernel state so host tests can run it. */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/fcntl.h"
 #include "kernel/mm/fault.h"
 
 static const pte_t access_bit[] = {
@@ -9,11 +10,19 @@ static const pte_t access_bit[] = {
   [FAULT_EXEC] = PTE_X,
 };
 
+static const int access_prot[] = {
+  [FAULT_READ] = PROT_READ,
+  [FAULT_WRITE] = PROT_WRITE,
+  [FAULT_EXEC] = PROT_EXEC,
+};
+
 enum fault_step
-fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, int lazy)
+fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, int lazy, int map_prot)
 {
   if (va >= MAXVA)
     return FAULT_KILL;
+  if ((pte & PTE_V) == 0 && map_prot != 0)
+    return (map_prot & access_prot[access]) ? FAULT_FILL_MAP : FAULT_KILL;
   if ((pte & PTE_V) == 0) {
     /* Heap pages are readable and writable, never executable. */
     if (!lazy || access == FAULT_EXEC)

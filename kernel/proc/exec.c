@@ -145,7 +145,8 @@ exec_program(const char *path, char *const argv[])
   if (sp == 0)
     goto fail;
 
-  /* Point of no return: install the new image. */
+  /* Point of no return: install the new image. The old one's mappings go first. */
+  mmap_drop_all(p);
   strlcpy(p->name, last_component(path), sizeof(p->name));
   /* Under the address-space lock: observers walk p->pagetable, and the old image's counts change. */
   sleeplock_acquire(&p->vm_lock);

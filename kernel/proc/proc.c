@@ -200,6 +200,7 @@ found:
     }
   }
   p->log_wait = 0;
+  memset(p->vmas, 0, sizeof(p->vmas));
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)fork_return;
   p->context.sp = p->kstack + PGSIZE;
@@ -268,6 +269,13 @@ proc_fork(void)
   }
   child->sz = p->sz;
   child->heap_base = p->heap_base;
+  if (mmap_fork(p, child) != 0) {
+    spin_lock(&child->lock);
+    proc_free(child);
+    spin_unlock(&child->lock);
+    sleeplock_release(&p->vm_lock);
+    return -1;
+  }
   sleeplock_release(&p->vm_lock);
 
   *child->trapframe = *p->trapframe;
@@ -311,6 +319,7 @@ proc_exit(int status)
   if (p == init_proc)
     panic("proc_exit: init exited with status %d", status);
 
+  mmap_drop_all(p);                 /* shared mappings' dirty pages go back to their files */
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd]) {
       file_close(p->ofile[fd]);
@@ -463,7 +472,7 @@ grow_locked(struct proc *p, int n, int lazy)
   uint64 sz = p->sz;
   if (n >= 0) {
     uint64 want = sz + (uint64)n;
-    if (want > TRAPFRAME)
+    if (want > mmap_heap_limit(p))
       return -1;
     if (!lazy && uvm_alloc(p->pagetable, sz, want, PTE_W) == 0)
       return -1;

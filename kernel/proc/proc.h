@@ -11,6 +11,7 @@
 #define KERNEL_PROC_PROC_H
 
 #include "kernel/types.h"
+#include "kernel/mm/mmap.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/sync/spinlock.h"
@@ -50,6 +51,7 @@ struct proc_vmcount {
   uint64 cow_ahead;    /* copy-on-write pages resolved ahead of a write (write-ahead) */
   uint64 cow_copy_ns;  /* time spent in the copies: page allocation and copy */
   uint64 page_fill_ns; /* time spent in the fills: page allocation and zeroing */
+  uint64 map_fills;    /* mmap pages given a fresh page on a first touch (from the file, or zeros) */
 };
 
 struct proc {
@@ -80,6 +82,7 @@ struct proc {
   uint64 sz;                   /* bytes of user memory: text, data, stack, heap */
   uint64 heap_base;            /* end of the stack: the lazy heap starts here */
   struct proc_vmcount vm;      /* updated by the process itself, under vm_lock */
+  struct vma vmas[NVMA];       /* its mappings (mmap.h); end == 0: a free slot */
 
   /* Private to the process: no lock needed by the process itself. */
   uint64 kstack;               /* kernel stack's virtual address */

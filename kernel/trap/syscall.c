@@ -12,9 +12,11 @@
 #include "kernel/proc/sysproc.h"
 #include "kernel/fs/sysfile.h"
 #include "kernel/fs/log.h"
+#include "kernel/mm/mmap.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/trap/syscall.h"
 #include "kernel/fs/log.h"
+#include "kernel/mm/mmap.h"
 
 static uint64 (*const syscall_table[])(void) = {
   [SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,     [SYS_wait] = sys_wait,
@@ -26,6 +28,7 @@ static uint64 (*const syscall_table[])(void) = {
   [SYS_link] = sys_link,     [SYS_mkdir] = sys_mkdir,   [SYS_close] = sys_close,
   [SYS_vmstat] = sys_vmstat, [SYS_fsstat] = sys_fsstat,   [SYS_vmmap] = sys_vmmap,
   [SYS_vmcheck] = sys_vmcheck, [SYS_failalloc] = sys_failalloc,
+  [SYS_mmap] = sys_mmap,       [SYS_munmap] = sys_munmap,
 };
 
 #define NSYSCALL (sizeof(syscall_table) / sizeof(syscall_table[0]))

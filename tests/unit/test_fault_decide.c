@@ -27,102 +27,102 @@ static void
 address_at_or_above_maxva_kills(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(MAXVA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(~0UL & ~(PGSIZE - 1UL), pte(USER_RW), 1, FAULT_READ, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(MAXVA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(~0UL & ~(PGSIZE - 1UL), pte(USER_RW), 1, FAULT_READ, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 unmapped_page_kills(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, 0, 0, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(VA, 0, 0, FAULT_READ, NOT_LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(VA, pte(USER_COW) & ~PTE_V, 2, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, 0, 0, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, 0, 0, FAULT_READ, NOT_LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_COW) & ~PTE_V, 2, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 kernel_only_page_kills(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_RW) & ~PTE_U, 1, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(VA, pte(USER_COW) & ~PTE_U, 2, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_RW) & ~PTE_U, 1, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_COW) & ~PTE_U, 2, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 write_to_text_kills_even_when_shared(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_RX), 1, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(VA, pte(USER_RX), 3, FAULT_WRITE, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_RX), 1, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_RX), 3, FAULT_WRITE, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 read_of_cow_page_is_not_a_cow_fault(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_READ, NOT_LAZY), FAULT_NONE);
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_EXEC, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_READ, NOT_LAZY, 0), FAULT_NONE);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_EXEC, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 write_to_writable_page_needs_nothing(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_WRITE, NOT_LAZY), FAULT_NONE);
+  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_WRITE, NOT_LAZY, 0), FAULT_NONE);
 }
 
 static void
 cow_write_with_one_owner_reuses(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 1, FAULT_WRITE, NOT_LAZY), FAULT_REUSE);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 1, FAULT_WRITE, NOT_LAZY, 0), FAULT_REUSE);
 }
 
 static void
 cow_write_with_other_owners_copies(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY), FAULT_COPY);
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 64, FAULT_WRITE, NOT_LAZY), FAULT_COPY);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY, 0), FAULT_COPY);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 64, FAULT_WRITE, NOT_LAZY, 0), FAULT_COPY);
 }
 
 static void
 exec_needs_x(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_RX), 1, FAULT_EXEC, NOT_LAZY), FAULT_NONE);
-  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_EXEC, NOT_LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_RX), 1, FAULT_EXEC, NOT_LAZY, 0), FAULT_NONE);
+  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_EXEC, NOT_LAZY, 0), FAULT_KILL);
 }
 
 static void
 lazy_heap_read_maps_the_zero_page(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, 0, 0, FAULT_READ, LAZY), FAULT_FILL_ZERO);
+  assert_int_equal(fault_decide(VA, 0, 0, FAULT_READ, LAZY, 0), FAULT_FILL_ZERO);
 }
 
 static void
 lazy_heap_write_fills_a_fresh_page(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, 0, 0, FAULT_WRITE, LAZY), FAULT_FILL);
+  assert_int_equal(fault_decide(VA, 0, 0, FAULT_WRITE, LAZY, 0), FAULT_FILL);
 }
 
 static void
 lazy_heap_is_never_executable(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, 0, 0, FAULT_EXEC, LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, 0, 0, FAULT_EXEC, LAZY, 0), FAULT_KILL);
 }
 
 static void
 lazy_flag_changes_nothing_for_mapped_or_kernel_pages(void **state)
 {
   (void)state;
-  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_WRITE, LAZY), FAULT_NONE);
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, LAZY), FAULT_COPY);
-  assert_int_equal(fault_decide(VA, pte(USER_RW) & ~PTE_U, 1, FAULT_READ, LAZY), FAULT_KILL);
-  assert_int_equal(fault_decide(MAXVA, 0, 0, FAULT_READ, LAZY), FAULT_KILL);
+  assert_int_equal(fault_decide(VA, pte(USER_RW), 1, FAULT_WRITE, LAZY, 0), FAULT_NONE);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, LAZY, 0), FAULT_COPY);
+  assert_int_equal(fault_decide(VA, pte(USER_RW) & ~PTE_U, 1, FAULT_READ, LAZY, 0), FAULT_KILL);
+  assert_int_equal(fault_decide(MAXVA, 0, 0, FAULT_READ, LAZY, 0), FAULT_KILL);
 }
 
 static void
@@ -130,8 +130,8 @@ zero_page_write_copies_because_the_allocator_owns_it_too(void **state)
 {
   (void)state;
   /* The zero page is mapped copy-on-write and always has a second owner. */
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_READ, NOT_LAZY), FAULT_NONE);
-  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY), FAULT_COPY);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_READ, NOT_LAZY, 0), FAULT_NONE);
+  assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY, 0), FAULT_COPY);
 }
 
 int
