@@ -16,6 +16,7 @@
 #include "kernel/trap/trap.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mm/vmcheck.h"
+#include "kernel/mm/mapcache.h"
 #include "kernel/fs/bio.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/file.h"
@@ -33,6 +34,7 @@ kernel_main(void)
     ram_init(boot_fdt_pa);
     /* Tables with an entry per page of RAM: carved before the page allocator takes the rest. */
     vmcheck_init();
+    mapcache_init();
     proc_page_maps_init();
     page_allocator_init();
     kvm_init();

@@ -16,6 +16,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/file.h"
+#include "kernel/mm/mapcache.h"
 
 /*
  * Bytes of one write() that go into one log transaction. A chunk of
@@ -120,6 +121,8 @@ int file_read(struct file *f, uint64 user_addr, int n)
     mmap_prepare(user_addr, n, FAULT_WRITE);   /* before the inode lock (mmap.h) */
     inode_lock(f->ip);
     int r = inode_read(f->ip, 1, user_addr, f->off, n);
+    if (r > 0 && mapcache_file_read(f->ip, user_addr, f->off, r) < 0)
+      r = -1;                                  /* mapped pages' stores count, not the disk's copy */
     if (r > 0)
       f->off += r;
     inode_unlock(f->ip);
@@ -139,8 +142,10 @@ static int write_inode(struct file *f, uint64 user_addr, int n)
     log_begin_op();
     inode_lock(f->ip);
     int r = inode_write(f->ip, 1, user_addr + done, f->off, want);
-    if (r > 0)
+    if (r > 0) {
+      mapcache_file_written(f->ip, f->off, r);   /* mapped pages see the write at once */
       f->off += r;
+    }
     inode_unlock(f->ip);
     log_end_op();
     if (r > 0)

@@ -112,17 +112,16 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
 /*
  * Map fill: the address-space lock held; reading the file takes its inode's
  * lock (read() and write() fault such pages in before they lock an inode:
- * mmap_prepare). The page is the process's own from the start: a private
- * mapping's copy of the file, or a shared mapping's page, written back when
- * it is unmapped if its PTE is dirty.
+ * mmap_prepare). A private mapping's page is its own copy of the file's
+ * bytes; a shared mapping maps its object's page (mapcache.h), the same one
+ * every sharer maps, written back when unmapped where its PTE is dirty.
  */
 static enum fault_result
 fault_fill_map(struct fault_ctx *f, pagetable_t pt)
 {
-  void *page = page_alloc();
+  void *page = mmap_page(f->vma, f->va);
   if (page == 0)
     return FAULT_NO_MEMORY_FILL;
-  mmap_read_page(f->vma, f->va, page);
   if (pt_map(pt, f->va, PGSIZE, (uint64)page, mmap_pte_perm(f->vma)) != 0) {
     page_free(page);
     return FAULT_NO_MEMORY_FILL;

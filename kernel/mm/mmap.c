@@ -24,6 +24,7 @@
 #include "kernel/fs/log.h"
 #include "kernel/fs/sysfile.h"
 #include "kernel/trap/syscall.h"
+#include "kernel/mm/mapcache.h"
 #include "kernel/mm/mmap.h"
 
 #define MMAP_TOP    (TRAPFRAME - PGSIZE)   /* a guard page between the mappings and the trapframe */
@@ -75,17 +76,21 @@ mmap_pte_perm(const struct vma *v)
          (v->prot & PROT_EXEC ? PTE_X : 0);
 }
 
-void
-mmap_read_page(struct vma *v, uint64 va, void *page)
+void *
+mmap_page(struct vma *v, uint64 va)
 {
-  if (v->file == 0)
-    return;                               /* anonymous: the zeroed page is the content */
-  struct inode *ip = v->file->ip;
   uint64 off = v->offset + (va - v->start);
+  if (v->obj)
+    return mapobj_page(v->obj, off / PGSIZE);
+  void *page = page_alloc();
+  if (page == 0 || v->file == 0)
+    return page;                          /* anonymous: the zeroed page is the content */
+  struct inode *ip = v->file->ip;
   inode_lock(ip);
   if (off < ip->size)                     /* past the end of the file: zeros */
     inode_read(ip, 0, (uint64)page, (uint)off, MIN((uint64)PGSIZE, ip->size - off));
   inode_unlock(ip);
+  return page;
 }
 
 /* Does no mapping of p overlap [start, end)? */
@@ -168,12 +173,18 @@ sys_mmap(void)
   }
   len = PGROUNDUP(len);
 
+  struct mapobj *obj = 0;
+  if (sharing == MAP_SHARED && (obj = f ? mapobj_of_file(f->ip) : mapobj_new_anon()) == 0)
+    return -1;                            /* the cache's table of objects is full */
+
   sleeplock_acquire(&p->vm_lock);
   struct vma *v = free_slot(p);
   uint64 start = v ? place(p, len) : 0;
   if (start != 0) {
     *v = (struct vma){ .start = start, .end = start + len, .prot = prot, .flags = flags,
-                       .file = f ? file_dup(f) : 0, .offset = f ? offset : 0 };
+                       .file = f ? file_dup(f) : 0, .offset = f ? offset : 0, .obj = obj };
+  } else if (obj) {
+    mapobj_put(obj);
   }
   sleeplock_release(&p->vm_lock);
   return start != 0 ? start : (uint64)-1;
@@ -216,6 +227,8 @@ unmap_part(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
   pt_unmap(p->pagetable, lo, (hi - lo) / PGSIZE, 1);
   if (lo == v->start && hi == v->end) {
     to_close = v->file;
+    if (v->obj)
+      mapobj_put(v->obj);                 /* under the lock: vmcheck sees the cache change with it */
     *v = (struct vma){ 0 };
   } else if (lo == v->start) {
     v->offset += hi - v->start;
@@ -229,6 +242,8 @@ unmap_part(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
     upper->start = hi;
     if (upper->file)
       file_dup(upper->file);
+    if (upper->obj)
+      mapobj_dup(upper->obj);
     v->end = lo;
   }
   sleeplock_release(&p->vm_lock);
@@ -290,6 +305,8 @@ forget_all(struct proc *child)
     pt_unmap(child->pagetable, v->start, (v->end - v->start) / PGSIZE, 1);
     if (v->file)
       file_close(v->file);                /* the parent holds the file too: not the last reference */
+    if (v->obj)
+      mapobj_put(v->obj);
     *v = (struct vma){ 0 };
   }
 }
@@ -305,6 +322,8 @@ mmap_fork(struct proc *parent, struct proc *child)
     child->vmas[i] = *v;
     if (v->file)
       file_dup(v->file);
+    if (v->obj)
+      mapobj_dup(v->obj);
     uint64 va = v->start;
     pte_t *pte;
     for (; (pte = pt_next_leaf(parent->pagetable, &va, v->end)) != 0; va += PGSIZE) {

@@ -25,6 +25,7 @@
 
 struct file;
 struct proc;
+struct mapobj;
 
 /* One mapping: [start, end) page-aligned; end == 0 marks a free slot. */
 struct vma {
@@ -33,17 +34,19 @@ struct vma {
   int prot;                     /* PROT_READ | PROT_WRITE | PROT_EXEC (kernel/fcntl.h) */
   int flags;                    /* MAP_SHARED or MAP_PRIVATE, maybe | MAP_ANONYMOUS */
   struct file *file;            /* its own reference; 0 for anonymous memory */
-  uint64 offset;                /* the file offset start maps */
+  uint64 offset;                /* the object's byte that start maps (file offset; anonymous: from its start) */
+  struct mapobj *obj;           /* MAP_SHARED: the object whose pages it maps (mapcache.h); else 0 */
 };
 
 /* The mapping of p that contains va, or 0. */
 struct vma *mmap_find(struct proc *p, uint64 va);
 /*
- * Fill page (zeroed, PGSIZE bytes) with what page va of mapping v holds:
- * the file's bytes there (zeros past its end), or nothing for anonymous
- * memory. May sleep (reads the file); no spinlock may be held.
+ * The page to map at va of mapping v, with a reference for the mapping: the
+ * shared object's page, or for a private mapping a fresh copy of the file's
+ * bytes there (zeros past its end, or for anonymous memory). 0 when memory
+ * is out. May sleep (reads the file); no spinlock may be held.
  */
-void mmap_read_page(struct vma *v, uint64 va, void *page);
+void *mmap_page(struct vma *v, uint64 va);
 /* The PTE permission bits (PTE_R, PTE_W, PTE_X, PTE_U) of v's pages. */
 int mmap_pte_perm(const struct vma *v);
 /* The highest the heap's break may go: a gap below p's lowest mapping, or TRAPFRAME. */

@@ -56,6 +56,13 @@ expect_one_more(uint64 pa)
 }
 
 void
+vmcheck_add_ref(uint64 pa)
+{
+  KASSERT(sleeplock_held(&check_lock));
+  expect_one_more(pa);
+}
+
+void
 vmcheck_init(void)
 {
   sleeplock_init(&check_lock, "vmcheck");

@@ -22,6 +22,8 @@ void vmcheck_init(void);
 void vmcheck_begin(void);
 /* Count the references one address space's page tables hold. */
 void vmcheck_add(pagetable_t root);
+/* Count one reference held by something other than a page table (the mapping cache's). */
+void vmcheck_add_ref(uint64 pa);
 /* Compare, print one console line per problem (a few at most), release the lock: the number of problems. */
 int vmcheck_end(void);
 

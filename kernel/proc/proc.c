@@ -23,6 +23,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
+#include "kernel/mm/mapcache.h"
 
 struct cpu cpus[NCPU];
 
@@ -754,6 +755,7 @@ proc_vm_check(void)
     if (pt)
       vmcheck_add(pt);
   }
+  mapcache_vmcheck();               /* changed only under some address-space lock, too */
   int problems = vmcheck_end();
   for (struct proc *p = procs; p < &procs[NPROC]; p++)
     sleeplock_release(&p->vm_lock);
