@@ -35,9 +35,10 @@ struct vmstat {
 
 /*
  * vmmap(pid, runs, max): a process's address space below its break, as runs
- * of pages in the same state. Writes at most max runs and returns how many
- * the whole map has (so a return above max means the map was cut short),
- * or -1 for no such process or a bad buffer.
+ * of pages in the same state, then one run per mapping (mmap) above it.
+ * Writes at most max runs and returns how many the whole map has (so a
+ * return above max means the map was cut short), or -1 for no such process
+ * or a bad buffer.
  */
 #define VMMAP_GUARD    1   /* unmapped, below the heap: the stack guard page */
 #define VMMAP_TEXT     2   /* mapped executable: program text */
@@ -45,12 +46,22 @@ struct vmstat {
 #define VMMAP_SHARED   4   /* mapped copy-on-write, with owners page tables sharing it */
 #define VMMAP_ZERO     5   /* mapped read-only to the system's one page of zeros */
 #define VMMAP_LAZY     6   /* heap below the break, not touched yet: nothing mapped */
+#define VMMAP_MAPPING  7   /* one mapping made by mmap: the fields below say which */
+
+#define VMMAP_NAME_BYTES 14   /* DIRSIZ (kernel/fs.h) */
 
 struct vmmap_run {
   uint64 start;     /* virtual address of the first page */
   uint64 npages;
   uint32 state;     /* VMMAP_* */
-  uint32 owners;    /* page tables mapping each page of the run; 0 for GUARD and LAZY */
+  uint32 owners;    /* page tables mapping each page of the run; 0 for GUARD, LAZY and MAPPING */
+  /* VMMAP_MAPPING runs only: */
+  uint64 offset;    /* the byte of the file (or anonymous object) start maps */
+  uint32 resident;  /* pages of the mapping mapped now */
+  uint32 dirty;     /* of those, written since (PTE_D): a shared file's go back to it when unmapped */
+  uint16 prot;      /* PROT_* (kernel/fcntl.h) */
+  uint16 flags;     /* MAP_* */
+  char name[VMMAP_NAME_BYTES];   /* the file's name as opened (no NUL when full); "" if anonymous */
 };
 
 /* A VMMAP_* state in words (what vmmap prints), or 0 for a number that is not one. */
@@ -64,6 +75,7 @@ vmmap_state_name(uint32 state)
   case VMMAP_SHARED:  return "shared cow";
   case VMMAP_ZERO:    return "zero page";
   case VMMAP_LAZY:    return "lazy (unmapped)";
+  case VMMAP_MAPPING: return "mapping";
   default:            return 0;
   }
 }

@@ -2,7 +2,9 @@
 test_vmmap.py: the vmmap program (user/vmmap.c) and the vmmap() system call
 behind it. A map must run from 0 to the break with no gap, text first, one
 guard page, every line in a known state; `vmmap -d` builds pages in every
-state, forks, and shows how the parent and child share them.
+state, forks, and shows how the parent and child share them. Mappings (mmap)
+follow the runs, a line each and a line of figures; `vmmap -m` maps a file
+shared and private and anonymous memory shared, and a child writes each.
 """
 import re
 
@@ -21,6 +23,11 @@ HEADER_RE = re.compile(r"^vmmap pid (\d+): (\d+) runs(?:, (\d+) not shown)?$")
 RUN_RE = re.compile(r"^(0x[0-9a-f]{16})-(0x[0-9a-f]{16}) +(\d+) pages? +"
                     r"(guard|text|private|shared cow|zero page|lazy \(unmapped\))"
                     r"(?:, (\d+) owners)?$")
+MAPPING_RE = re.compile(r"^(0x[0-9a-f]{16})-(0x[0-9a-f]{16}) +(\d+) pages? +mapping (shared|private) "
+                        r"([r-][w-][x-]) (\S+)\n +offset (\d+), (\d+) resident, (\d+) dirty$", re.M)
+MDEMO_RE = re.compile(r"^demo: parent (\d+) child (\d+) shared (0x[0-9a-f]+) private (0x[0-9a-f]+) "
+                      r"anonymous (0x[0-9a-f]+): parent sees (.) (.) (.)$", re.M)
+MDEMO_FILE = "vmmap.demo"
 DEMO_RE = re.compile(r"^demo: parent (\d+) child (\d+) eager (0x[0-9a-f]+) "
                      r"lazy (0x[0-9a-f]+) stripe (0x[0-9a-f]+)$", re.M)
 
@@ -38,10 +45,19 @@ class Run:
         self.owners = int(match.group(5)) if match.group(5) else None
 
 
+class Mapping:
+    def __init__(self, match):
+        self.start, self.end = int(match.group(1), 16), int(match.group(2), 16)
+        self.npages = int(match.group(3))
+        self.sharing, self.prot, self.name = match.group(4), match.group(5), match.group(6)
+        self.offset, self.resident, self.dirty = (int(match.group(k)) for k in (7, 8, 9))
+
+
 class Map:
     def __init__(self, pid, total, cut):
         self.pid, self.total, self.cut = pid, total, cut
         self.runs = []
+        self.mappings = {}     # start address: Mapping
 
     def at(self, va):
         """The run holding address va."""
@@ -57,10 +73,17 @@ class Map:
 def parse_maps(output):
     """The maps in output, in order. Fails on a line that starts like a run but does not parse."""
     maps = []
-    for line in output.splitlines():
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
         header = HEADER_RE.match(line)
         if header:
             maps.append(Map(int(header.group(1)), int(header.group(2)), int(header.group(3) or 0)))
+            continue
+        if " mapping " in line:
+            mapping = MAPPING_RE.match("\n".join(lines[i:i + 2]))
+            assert mapping, f"expected a mapping (two lines), saw {lines[i:i + 2]!r}"
+            assert maps, f"expected a `vmmap pid N: N runs` header before {line!r}"
+            maps[-1].mappings[int(mapping.group(1), 16)] = Mapping(mapping)
             continue
         if line.startswith("0x"):
             run = RUN_RE.match(line)
@@ -73,8 +96,9 @@ def parse_maps(output):
 def check_shape(m):
     """One map, whole: runs from 0 up without gaps, text first, one guard page, fitting owners."""
     listing = f"pid {m.pid}'s map:\n{m.text()}"
-    assert m.cut == 0 and len(m.runs) == m.total, (
-        f"expected all {m.total} runs printed, saw {len(m.runs)} ({m.cut} not shown); {listing}")
+    assert m.cut == 0 and len(m.runs) + len(m.mappings) == m.total, (
+        f"expected all {m.total} runs printed, saw {len(m.runs)} and {len(m.mappings)} mappings "
+        f"({m.cut} not shown); {listing}")
     assert m.runs and m.runs[0].start == 0 and m.runs[0].state == "text", (
         f"expected the map to start with text at 0; {listing}")
     guards = [r for r in m.runs if r.state == "guard"]
@@ -154,6 +178,35 @@ def test_maps(machine, harts):
     assert own.pid > 1, f"expected vmmap's own pid in its header, saw {own.pid}:\n{output}"
     output, (parent, child) = run_maps(machine, "vmmap -d", 2)
     check_demo(output, parent, child)
+
+
+@pytest.mark.harts(1, 3)
+def test_mapping_demo(machine, harts):
+    output, (parent, child) = run_maps(machine, "vmmap -m", 2)
+    found = MDEMO_RE.search(output)
+    assert found, f"expected a `demo: parent P child C shared ... private ... anonymous ...` line:\n{output}"
+    assert (parent.pid, child.pid) == (int(found.group(1)), int(found.group(2))), output
+    shared, private, anon = (int(found.group(k), 16) for k in (3, 4, 5))
+    # The child wrote the shared file page, its private page and the anonymous page 1.
+    assert found.group(6, 7, 8) == ("s", "f", "a"), (
+        f"expected the parent to see the child's stores to the shared file page and the anonymous "
+        f"page (s, a) but not to its private copy (the file's f), saw {found.group(6, 7, 8)}:\n{output}")
+    want = {  # start: (sharing, name, parent's resident, dirty, child's resident, dirty)
+        shared: ("shared", MDEMO_FILE, 1, 0, 1, 1),
+        private: ("private", MDEMO_FILE, 1, 0, 1, 1),
+        anon: ("shared", "(anonymous)", 2, 0, 2, 1),
+    }
+    for who, m, figures in (("parent", parent, slice(2, 4)), ("child", child, slice(4, 6))):
+        assert sorted(m.mappings) == sorted(want), (
+            f"expected the {who}'s map to show mappings at {[hex(a) for a in want]}, saw "
+            f"{[hex(a) for a in m.mappings]}:\n{output}")
+        for start, expected in want.items():
+            got = m.mappings[start]
+            shown = (got.sharing, got.name, got.resident, got.dirty)
+            assert shown == (*expected[:2], *expected[figures]) and got.prot == "rw-" and \
+                got.offset == 0 and got.npages == 2, (
+                    f"expected the {who}'s mapping at {start:#x} to be {expected[:2]} rw-, offset 0, "
+                    f"2 pages, resident and dirty {expected[figures]}, saw {shown}:\n{output}")
 
 
 def test_bad_pid(machine):

@@ -1,21 +1,26 @@
 /*
  * vmmap.c: print a process's address space, from 0 to its break, as runs of
- * pages that are in the same state (kernel/vmstat.h).
+ * pages that are in the same state (kernel/vmstat.h), then its mappings.
  *
  *   vmmap        this process's own map
  *   vmmap PID    that process's map
  *   vmmap -d     demo: build lazy, zero-page, private and shared pages, fork
  *                a child that writes some of them, and print both maps
+ *   vmmap -m     demo: map a file shared and private and anonymous memory
+ *                shared, fork a child that writes to each, print both maps
  *
  * Output, one header and then one line per run:
  *   vmmap pid 5: 7 runs
  *   0x0000000000000000-0x0000000000002000      2 pages  text, 2 owners
  *   0x0000000000004000-0x0000000000005000      1 page   guard
  *   0x0000000000006000-0x0000000000010000     10 pages  lazy (unmapped)
+ *   0x0000003fffffc000-0x0000003fffffe000      2 pages  mapping shared rw- vmmap.demo
+ *                                                       offset 0, 1 resident, 1 dirty
  * If the map could not all be fetched, the header ends ", N not shown".
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/fcntl.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
 
@@ -25,6 +30,19 @@
 
 static struct vmmap_run first_runs[FIRST_RUNS];
 
+/* A mapping's second half of the line: sharing, rwx, the file's name, where, how much is in. */
+static void
+print_mapping(const struct vmmap_run *r)
+{
+  char name[VMMAP_NAME_BYTES + 1];
+  memmove(name, r->name, VMMAP_NAME_BYTES);
+  name[VMMAP_NAME_BYTES] = 0;
+  printf("mapping %s %c%c%c %s\n", r->flags & MAP_SHARED ? "shared" : "private",
+         r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
+         r->prot & PROT_EXEC ? 'x' : '-', name[0] ? name : "(anonymous)");
+  printf("%56soffset %lu, %u resident, %u dirty\n", "", r->offset, r->resident, r->dirty);
+}
+
 static void
 print_run(const struct vmmap_run *r)
 {
@@ -33,7 +51,9 @@ print_run(const struct vmmap_run *r)
 
   printf("%p-%p %6lu %s  ", (void *)r->start, (void *)end, r->npages,
          r->npages == 1 ? "page " : "pages");
-  if (word == 0)
+  if (r->state == VMMAP_MAPPING)
+    print_mapping(r);
+  else if (word == 0)
     printf("unknown state %u, %u owners\n", r->state, r->owners);
   else if (r->state == VMMAP_SHARED || r->owners > 1)
     printf("%s, %u owners\n", word, r->owners);
@@ -171,15 +191,93 @@ demo(void)
   return failed || status != 0 ? 1 : 0;
 }
 
+/* ---- the mapping demo ---- */
+
+#define MDEMO_FILE   "vmmap.demo"
+#define MDEMO_PAGES  2    /* the file's pages, and the anonymous region's */
+
+/* A scratch file of MDEMO_PAGES pages, opened for reading and writing. */
+static int
+mdemo_file(void)
+{
+  static char page[PGSIZE];
+  int fd = open(MDEMO_FILE, O_CREATE | O_TRUNC | O_RDWR);
+  if (fd < 0)
+    demo_fail("cannot create " MDEMO_FILE);
+  memset(page, 'f', sizeof(page));
+  for (int i = 0; i < MDEMO_PAGES; i++)
+    if (write(fd, page, sizeof(page)) != sizeof(page))
+      demo_fail("cannot write " MDEMO_FILE);
+  return fd;
+}
+
+static char *
+mdemo_map(int prot, int flags, int fd)
+{
+  char *p = mmap(0, MDEMO_PAGES * PGSIZE, prot, flags, fd, 0);
+  if (p == (char *)-1)
+    demo_fail("mmap failed");
+  return p;
+}
+
+/*
+ * Maps the scratch file shared and private and an anonymous region shared;
+ * the parent reads the first page of each; a child writes the shared file's
+ * first page, the private copy's first page and the anonymous region's
+ * second. Then both maps, while the child waits: the shared pages are the
+ * same in both, the child's private page is its own copy (dirty).
+ */
+static int
+mapping_demo(void)
+{
+  int ready[2], gate[2];
+  char c = 'r';
+  int fd = mdemo_file();
+  char *shared = mdemo_map(PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+  char *private = mdemo_map(PROT_READ | PROT_WRITE, MAP_PRIVATE, fd);
+  char *anon = mdemo_map(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
+  close(fd);                     /* the mappings keep the file */
+  demo_sink = shared[0] + private[0] + anon[0];
+  if (pipe(ready) < 0 || pipe(gate) < 0)
+    demo_fail("pipe failed");
+  int pid = fork();
+  if (pid < 0)
+    demo_fail("fork failed");
+  if (pid == 0) {
+    close(ready[0]);
+    close(gate[1]);
+    shared[0] = 's';             /* the file's page: the parent's too */
+    private[0] = 'p';            /* a copy of our own */
+    anon[PGSIZE] = 'a';          /* the anonymous object's second page: the parent's too */
+    write(ready[1], &c, 1);
+    read(gate[0], &c, 1);
+    exit(0);
+  }
+  close(ready[1]);
+  close(gate[0]);
+  if (read(ready[0], &c, 1) != 1)
+    demo_fail("the child did not get ready");
+  printf("demo: parent %d child %d shared %p private %p anonymous %p: parent sees %c %c %c\n",
+         getpid(), pid, shared, private, anon, shared[0], private[0], anon[PGSIZE]);
+  int failed = show_map(getpid()) < 0 || show_map(pid) < 0;
+  close(gate[1]);
+  int status = -1;
+  wait(&status);
+  unlink(MDEMO_FILE);
+  return failed || status != 0 ? 1 : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
   if (argc > 2) {
-    fprintf(2, "vmmap: usage: vmmap [PID | -d]\n");
+    fprintf(2, "vmmap: usage: vmmap [PID | -d | -m]\n");
     exit(1);
   }
   if (argc == 2 && strcmp(argv[1], "-d") == 0)
     exit(demo());
+  if (argc == 2 && strcmp(argv[1], "-m") == 0)
+    exit(mapping_demo());
   int pid = getpid();
   if (argc == 2) {
     pid = atoi(argv[1]);

@@ -225,6 +225,15 @@ static struct inode *path_walk(const char *path, int want_parent, char *name)
   return ip;
 }
 
+const char *path_last(const char *path)
+{
+  const char *name = path;
+  for (const char *s = path; *s; s++)
+    if (*s == '/')
+      name = s + 1;
+  return name;
+}
+
 struct inode *namei(const char *path)
 {
   char name[DIRSIZ];

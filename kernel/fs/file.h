@@ -7,6 +7,7 @@
 
 #include "kernel/types.h"
 #include "kernel/param.h"
+#include "kernel/fs.h"
 
 struct pipe;
 struct inode;
@@ -20,6 +21,7 @@ struct file {
   struct inode *ip;     /* FD_INODE and FD_DEVICE */
   uint off;             /* FD_INODE: shared by everyone holding this file; under ip's lock */
   short major;          /* FD_DEVICE: index into devsw */
+  char name[DIRSIZ];    /* FD_INODE, FD_DEVICE: the last element of the path opened (vmmap shows it) */
 };
 
 /* A character device's driver: both return bytes moved, or -1. */

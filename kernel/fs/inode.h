@@ -100,5 +100,7 @@ struct inode *namei(const char *path);
  * NUL-terminated when shorter). 0 if there is none or path has no element.
  */
 struct inode *nameiparent(const char *path, char *name);
+/* What follows path's last '/' (all of path if none): for names shown to users. */
+const char *path_last(const char *path);
 
 #endif

@@ -323,6 +323,7 @@ uint64 sys_open(void)
   f->major = ip->major;
   f->ip = ip;
   f->off = 0;
+  strncpy(f->name, path_last(path), DIRSIZ);
   f->readable = !(mode & O_WRONLY);
   f->writable = (mode & O_WRONLY) || (mode & O_RDWR);
   if ((mode & O_TRUNC) && ip->type == T_FILE)

@@ -117,7 +117,7 @@ fault_fill(struct fault_ctx *f, pagetable_t pt)
  * every sharer maps, written back when unmapped where its PTE is dirty.
  */
 static enum fault_result
-fault_fill_map(struct fault_ctx *f, pagetable_t pt)
+fault_fill_map(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
 {
   void *page = mmap_page(f->vma, f->va);
   if (page == 0)
@@ -128,6 +128,8 @@ fault_fill_map(struct fault_ctx *f, pagetable_t pt)
   }
   COUNT(f, map_fills);
   f->pte = pt_walk(pt, f->va, 0);
+  if (access != FAULT_WRITE)
+    *f->pte &= ~PTE_D;                      /* dirty only once written: write-back goes by it */
   return FAULT_RESOLVED;
 }
 
@@ -287,7 +289,7 @@ fault_act(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
   if (f->step == FAULT_FILL_ZERO || f->step == FAULT_FILL)
     return fault_fill(f, pt);
   if (f->step == FAULT_FILL_MAP)
-    return fault_fill_map(f, pt);
+    return fault_fill_map(f, pt, access);
   COUNT(f, cow_faults);
   if (fault_own_table(f, pt, access) != FAULT_RESOLVED)
     return FAULT_NO_MEMORY;

@@ -24,6 +24,7 @@
 #include "kernel/fs/log.h"
 #include "kernel/fs/sysfile.h"
 #include "kernel/trap/syscall.h"
+#include "kernel/vmstat.h"
 #include "kernel/mm/mapcache.h"
 #include "kernel/mm/mmap.h"
 
@@ -278,6 +279,28 @@ mmap_drop_all(struct proc *p)
       unmap_part(p, v, v->start, v->end);   /* a whole vma: never needs a slot */
 }
 
+int
+mmap_describe(struct proc *p, struct vmmap_run *runs)
+{
+  int n = 0;
+  for (struct vma *v = p->vmas; v < &p->vmas[NVMA]; v++) {
+    if (v->end == 0)
+      continue;
+    struct vmmap_run *r = &runs[n++];
+    *r = (struct vmmap_run){ .start = v->start, .npages = (v->end - v->start) / PGSIZE,
+                             .state = VMMAP_MAPPING, .offset = v->offset, .prot = v->prot,
+                             .flags = v->flags };
+    if (v->file)
+      strncpy(r->name, v->file->name, VMMAP_NAME_BYTES);
+    uint64 va = v->start;
+    for (pte_t *pte; (pte = pt_next_leaf(p->pagetable, &va, v->end)) != 0; va += PGSIZE) {
+      r->resident++;
+      r->dirty += (*pte & PTE_D) != 0;
+    }
+  }
+  return n;
+}
+
 /*
  * Map child's copy of page va of v: a shared mapping's page as it is (clean
  * in the child, so each writes back only what it wrote itself); a private
@@ -289,8 +312,9 @@ share_page(struct vma *v, pte_t *parent_pte, pagetable_t child, uint64 va)
   if ((v->flags & MAP_PRIVATE) && (*parent_pte & PTE_W))
     *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
   uint64 pa = PTE2PA(*parent_pte);
-  if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte & ~PTE_D) & ~PTE_V) != 0)
+  if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0)
     return -1;
+  *pt_walk(child, va, 0) &= ~PTE_D;     /* pt_map marks it written; the child has written nothing */
   page_ref_inc((void *)pa);
   return 0;
 }

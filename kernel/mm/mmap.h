@@ -63,6 +63,10 @@ int mmap_fork(struct proc *parent, struct proc *child);
 /* Write back and drop every mapping of p (exit and exec, before p's old page table goes). */
 void mmap_drop_all(struct proc *p);
 
+struct vmmap_run;
+/* Describe each of p's mappings as one VMMAP_MAPPING run (at most NVMA); the caller holds p's vm_lock. */
+int mmap_describe(struct proc *p, struct vmmap_run *runs);
+
 uint64 sys_mmap(void);
 uint64 sys_munmap(void);
 

@@ -99,16 +99,6 @@ push_arguments(pagetable_t pt, uint64 sp, uint64 stack_base, char *const argv[],
   return sp;
 }
 
-static const char *
-last_component(const char *path)
-{
-  const char *name = path;
-  for (const char *s = path; *s; s++)
-    if (*s == '/')
-      name = s + 1;
-  return name;
-}
-
 int
 exec_program(const char *path, char *const argv[])
 {
@@ -147,7 +137,7 @@ exec_program(const char *path, char *const argv[])
 
   /* Point of no return: install the new image. The old one's mappings go first. */
   mmap_drop_all(p);
-  strlcpy(p->name, last_component(path), sizeof(p->name));
+  strlcpy(p->name, path_last(path), sizeof(p->name));
   /* Under the address-space lock: observers walk p->pagetable, and the old image's counts change. */
   sleeplock_acquire(&p->vm_lock);
   pagetable_t old_pt = p->pagetable;

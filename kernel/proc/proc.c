@@ -777,6 +777,19 @@ proc_vmmap(int pid, struct vmmap_cursor *cursor, struct vmmap_run *runs, int cap
   return -1;
 }
 
+int
+proc_vmmap_mappings(int pid, struct vmmap_run *runs)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    if (!observe_begin(p, pid, 0))
+      continue;
+    int n = mmap_describe(p, runs);
+    observe_end(p);
+    return n;
+  }
+  return -1;
+}
+
 static const char *const state_names[] = {
   [UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
   [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",

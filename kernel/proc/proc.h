@@ -184,6 +184,8 @@ int  proc_shared_pages(void);
 struct vmmap_run;
 struct vmmap_cursor;
 int proc_vmmap(int pid, struct vmmap_cursor *cursor, struct vmmap_run *runs, int cap);
+/* Process pid's mappings as VMMAP_MAPPING runs (room for NVMA), under its lock: how many, or -1. */
+int proc_vmmap_mappings(int pid, struct vmmap_run *runs);
 
 /* exec.c: replace the current process's image; argv holds kernel pointers. argc or -1. */
 int exec_program(const char *path, char *const argv[]);

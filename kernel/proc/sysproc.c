@@ -170,6 +170,19 @@ sys_vmmap(void)
     }
     total += got;
   }
+  /* Then the mappings, one run each. */
+  int got = total < 0 ? -1 : proc_vmmap_mappings(pid, batch);
+  if (got < 0) {
+    total = -1;
+  } else {
+    int copy = MIN(got, MAX(max - total, 0));
+    if (copy > 0 &&
+        copyout(myproc()->pagetable, dst + (uint64)total * sizeof(*batch), batch,
+                copy * sizeof(*batch)) < 0)
+      total = -1;
+    else
+      total += got;
+  }
   page_free(batch);
   return total;
 }
