@@ -31,6 +31,7 @@ struct vmstat {
   uint64 cow_copy_ns;     /* time the cow_copies took: taking a page and copying into it */
   uint64 page_fill_ns;    /* time the page_fills took: taking a page and zeroing it */
   uint64 map_fills;       /* mmap pages first touched: given a page with the file's bytes or zeros */
+  uint64 map_writebacks;  /* pages of shared file mappings written back to the file (dirty ones only) */
 };
 
 /*

@@ -1,6 +1,7 @@
 /*
  * logtest: a block committed to the log but not yet written home reads back
- * as committed, even once the buffer cache has let it go.
+ * as committed, even once the buffer cache has let it go; and one write()
+ * bigger than the log returns, whole.
  *
  * The log writes committed blocks home only at a checkpoint (when it fills,
  * or when the file system has been idle a tick). Until then the disk's home
@@ -10,6 +11,11 @@
  * holds, so the small file's block is pushed out), then reads the small
  * file back. The rounds run back to back, so no idle tick lets the
  * checkpointer in between.
+ *
+ * A system call waits for its operations' commit once, on its way out. A
+ * write() of BIG_WRITE bytes runs as many operations, more blocks than the
+ * log holds: its own earlier operations must be committed to make room for
+ * its later ones, or it would wait for ever. It is read back and compared.
  *
  *   logtest: ok rounds 20 image_reads 20
  * or "logtest: FAILED WHAT". image_reads counts the blocks the log served
@@ -24,10 +30,12 @@
 
 #define ROUNDS      20
 #define BIG_BLOCKS  (NBUF * 2)   /* a read of these pushes every unpinned buffer out */
+#define BIG_WRITE   (LOGSIZE * 2 * BSIZE)   /* one write() of more blocks than the log holds */
 #define SMALL_NAME  "logtest.small"
 #define BIG_NAME    "logtest.big"
 
 static char block[BSIZE], back[BSIZE];
+static char big[BIG_WRITE], big_back[BIG_WRITE];
 
 static void
 fail(const char *what)
@@ -73,9 +81,26 @@ image_reads(void)
   return st.log_image_reads;
 }
 
+/* One write() of BIG_WRITE bytes into a new file, read back whole. */
+static void
+one_big_write(void)
+{
+  for (int i = 0; i < BIG_WRITE; i++)
+    big[i] = 'A' + i % 23;
+  int fd = open(BIG_NAME, O_CREATE | O_TRUNC | O_WRONLY);
+  if (fd < 0 || write(fd, big, BIG_WRITE) != BIG_WRITE)
+    fail("one write() bigger than the log");
+  close(fd);
+  fd = open(BIG_NAME, O_RDONLY);
+  if (fd < 0 || read(fd, big_back, BIG_WRITE) != BIG_WRITE || memcmp(big, big_back, BIG_WRITE) != 0)
+    fail("reading back one write() bigger than the log");
+  close(fd);
+}
+
 int
 main(void)
 {
+  one_big_write();
   memset(block, 'b', BSIZE);
   put(BIG_NAME, 1, BIG_BLOCKS);
   put(SMALL_NAME, 1, 1);

@@ -49,6 +49,8 @@ main(int argc, char *argv[])
   show("zero_fills", st.zero_fills);
   show("page_fills", st.page_fills);
   show("cow_ahead", st.cow_ahead);
+  show("map_fills", st.map_fills);
+  show("map_writebacks", st.map_writebacks);
   if (pid == SYSTEM_WIDE)
     show("cow_ahead_unused", st.cow_ahead_unused);
   if (pid == SYSTEM_WIDE)

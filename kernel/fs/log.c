@@ -256,18 +256,6 @@ void log_init(int dev, struct superblock *sb)
   proc_start_kernel_thread("checkpoint", checkpointer);
 }
 
-void log_begin_op(void)
-{
-  spin_lock(&logstate.lock);
-  while (logstate.closing || !room_for_one_more())
-    proc_sleep(&logstate, &logstate.lock);
-  logstate.outstanding++;
-  logstate.open_ops++;
-  writers_add(&logstate.open_writers, myproc()->pid);
-  logstate.open_overlapped |= logstate.busy;
-  spin_unlock(&logstate.lock);
-}
-
 /* Can the open group close now? Needs logstate.lock. */
 static int group_can_close(void)
 {
@@ -338,6 +326,28 @@ static int worth_waiting(uint64 *deadline)
   if (*deadline == 0)
     *deadline = r_time() + logstate.last_commit_time / 2;
   return r_time() < *deadline;
+}
+
+void log_begin_op(void)
+{
+  spin_lock(&logstate.lock);
+  /*
+   * No room: if no operation runs in the open group, close and commit it
+   * now. Its operations' processes commit at their system calls' exits,
+   * but one of them may be us, in a call that runs several operations
+   * (a long write(), munmap's write-back): waiting would be for ever.
+   */
+  while (logstate.closing || !room_for_one_more()) {
+    if (!logstate.closing && group_can_close())
+      close_and_commit();
+    else
+      proc_sleep(&logstate, &logstate.lock);
+  }
+  logstate.outstanding++;
+  logstate.open_ops++;
+  writers_add(&logstate.open_writers, myproc()->pid);
+  logstate.open_overlapped |= logstate.busy;
+  spin_unlock(&logstate.lock);
 }
 
 /* Is group on the disk, or open with nothing to write? Needs logstate.lock. */

@@ -400,6 +400,13 @@ fault_write_ahead(struct proc *p, uint64 va)
 }
 
 void
+fault_count_writebacks(pagetable_t pt, uint64 n)
+{
+  struct fault_ctx f = { .counts = counters_for(pt) };
+  COUNT_N(&f, map_writebacks, n);
+}
+
+void
 fault_counters(struct proc_vmcount *out)
 {
   out->cow_faults = __atomic_load_n(&totals.cow_faults, __ATOMIC_RELAXED);
@@ -411,4 +418,5 @@ fault_counters(struct proc_vmcount *out)
   out->cow_copy_ns = __atomic_load_n(&totals.cow_copy_ns, __ATOMIC_RELAXED);
   out->page_fill_ns = __atomic_load_n(&totals.page_fill_ns, __ATOMIC_RELAXED);
   out->map_fills = __atomic_load_n(&totals.map_fills, __ATOMIC_RELAXED);
+  out->map_writebacks = __atomic_load_n(&totals.map_writebacks, __ATOMIC_RELAXED);
 }

@@ -58,6 +58,8 @@ enum fault_result {
  */
 enum fault_result fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa);
 
+/* n pages of pt's shared mappings were written back (vmstat's map_writebacks); pt's lock held. */
+void fault_count_writebacks(pagetable_t pt, uint64 n);
 /* System-wide copy-on-write counters since boot. */
 struct proc_vmcount;
 void fault_counters(struct proc_vmcount *out);

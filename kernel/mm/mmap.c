@@ -191,11 +191,12 @@ sys_mmap(void)
   return start != 0 ? start : (uint64)-1;
 }
 
-/* Write back the dirty pages of shared file mapping v in [lo, hi); no lock held (may sleep). */
-static void
+/* Write back the dirty pages of shared file mapping v in [lo, hi); no lock held (may sleep). How many. */
+static uint64
 write_back(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
 {
   struct inode *ip = v->file->ip;
+  uint64 written = 0;
   for (uint64 va = lo; va < hi; va += PGSIZE) {
     /* Only the process itself changes its tables, and it is here: no lock needed to read. */
     pte_t *pte = pt_walk(p->pagetable, va, 0);
@@ -204,11 +205,14 @@ write_back(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
     uint64 off = v->offset + (va - v->start);
     log_begin_op();
     inode_lock(ip);
-    if (off < ip->size)                   /* the file does not grow: only what it holds */
+    if (off < ip->size) {                 /* the file does not grow: only what it holds */
       inode_write(ip, 0, PTE2PA(*pte), (uint)off, MIN((uint64)PGSIZE, ip->size - off));
+      written++;
+    }
     inode_unlock(ip);
     log_end_op();
   }
+  return written;
 }
 
 /*
@@ -221,10 +225,10 @@ unmap_part(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
 {
   if (lo > v->start && hi < v->end && free_slot(p) == 0)
     return -1;                            /* a hole in the middle needs a second vma */
-  if (is_shared_file(v))
-    write_back(p, v, lo, hi);
+  uint64 written = is_shared_file(v) ? write_back(p, v, lo, hi) : 0;
   struct file *to_close = 0;
   sleeplock_acquire(&p->vm_lock);
+  fault_count_writebacks(p->pagetable, written);
   pt_unmap(p->pagetable, lo, (hi - lo) / PGSIZE, 1);
   if (lo == v->start && hi == v->end) {
     to_close = v->file;

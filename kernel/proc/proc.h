@@ -52,6 +52,7 @@ struct proc_vmcount {
   uint64 cow_copy_ns;  /* time spent in the copies: page allocation and copy */
   uint64 page_fill_ns; /* time spent in the fills: page allocation and zeroing */
   uint64 map_fills;    /* mmap pages given a fresh page on a first touch (from the file, or zeros) */
+  uint64 map_writebacks; /* dirty pages of shared file mappings written back to their file */
 };
 
 struct proc {

@@ -113,6 +113,7 @@ sys_vmstat(void)
   st.cow_copy_ns = counts.cow_copy_ns;
   st.page_fill_ns = counts.page_fill_ns;
   st.map_fills = counts.map_fills;
+  st.map_writebacks = counts.map_writebacks;
   st.cow_ahead_unused = fault_ahead_unused();
   st.idle_late_wakeups = proc_idle_late_wakeups();
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
