@@ -135,6 +135,21 @@ def test_init_c_include_order_builds():
     assert out.returncode == 0, f"init.c's includes do not build:\n{out.stderr}"
 
 
+def test_mmap_lab_include_order_builds():
+    # The mmap lab's test program includes these, in this order, defines MAP_FAILED itself, and
+    # calls mmap and munmap with size_t and off_t arguments (issue 18).
+    order = ["kernel/param.h", "kernel/fcntl.h", "kernel/types.h", "kernel/stat.h", "kernel/riscv.h",
+             "kernel/fs.h", "user/user.h"]
+    source = probe_source(order, [
+        "PROT_READ | PROT_WRITE | PROT_EXEC", "MAP_SHARED | MAP_PRIVATE",
+        "mmap(0, (size_t)PGSIZE, PROT_READ, MAP_PRIVATE, 3, (off_t)0) == MAP_FAILED",
+        "munmap((void *)0, (size_t)PGSIZE)"])
+    source = source.replace('#include "user/user.h"\n',
+                            '#include "user/user.h"\n#define MAP_FAILED ((char *) -1)\n')
+    out = compile_user_c(source)
+    assert out.returncode == 0, f"the mmap lab's includes and calls do not build:\n{out.stderr}"
+
+
 # ---- item 3: unchecked printf formats build; our own code has no warnings ----
 
 def test_own_user_code_builds_without_warnings():
