@@ -43,6 +43,7 @@
 #define TOO_LONG      (1UL << 40)   /* more than a whole Sv39 address space */
 #define NO_ROOM       (MAXVA - 4 * PGSIZE)  /* fits below the trampoline only over the program */
 #define RW            (PROT_READ | PROT_WRITE)
+#define BIG_MAPPING   (64UL * 1024 * 1024)   /* "mapping a 64 MiB file maps nothing until touched" */
 
 /* Stores flip a byte so it differs from what was there; parent and child flip differently. */
 #define CHILD_FLIP    0x55
@@ -442,6 +443,60 @@ case_lazy(void)
     munmap(p, 3 * PGSIZE);
   }
   close(fd);
+  return 0;
+}
+
+/* This process's count of mapping fills or write-backs (vmstat), or -1. */
+static long
+my_count(int writebacks)
+{
+  struct vmstat st;
+  if (vmstat(getpid(), &st) < 0)
+    return -1;
+  return (long)(writebacks ? st.map_writebacks : st.map_fills);
+}
+
+/*
+ * Costs follow what is touched: a 64 MiB mapping (of a one-page file, and of
+ * anonymous memory) has nothing resident until a page is touched, and one
+ * touch fills one page; a clean shared mapping writes nothing back at
+ * munmap, and one stored page writes back one page.
+ */
+static int
+case_costs(void)
+{
+  const char *name = make_file(PGSIZE, 17);
+  if (name == 0)
+    return -1;
+  int fd = open(name, O_RDWR);
+  for (int anon = 0; anon < 2; anon++) {
+    char *p = map(BIG_MAPPING, RW, MAP_SHARED | (anon ? MAP_ANONYMOUS : 0), anon ? -1 : fd, 0);
+    if (p == MAP_FAILED)
+      return fail("mmap of 64 MiB failed");
+    int n = resident(p);
+    if (n != 0)
+      return fail_value("pages resident right after mmap of 64 MiB", n, 0);
+    long fills = my_count(0);
+    sink = p[BIG_MAPPING - 1];
+    if ((n = resident(p)) != 1 || my_count(0) != fills + 1)
+      return fail_value("pages resident (and filled) after one load at the end", n, 1);
+    munmap(p, BIG_MAPPING);
+  }
+  char *p = map(PGSIZE, RW, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED)
+    return fail("mmap failed");
+  long written = my_count(1);
+  sink = p[0];
+  munmap(p, PGSIZE);
+  if (my_count(1) != written)
+    return fail_value("pages written back at munmap of a clean shared mapping", my_count(1) - written, 0);
+  if ((p = map(PGSIZE, RW, MAP_SHARED, fd, 0)) == MAP_FAILED)
+    return fail("mmap failed");
+  p[0] ^= CHILD_FLIP;
+  munmap(p, PGSIZE);
+  close(fd);
+  if (my_count(1) != written + 1)
+    return fail_value("pages written back at munmap after one store", my_count(1) - written, 1);
   return 0;
 }
 
@@ -1106,6 +1161,7 @@ static const struct check checks[] = {
   { "anon_private", case_anon_private },
   { "anon_shared", case_anon_shared },
   { "bad_args", case_bad_args },
+  { "costs", case_costs },
 };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
 
