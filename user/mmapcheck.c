@@ -2,7 +2,7 @@
  * mmapcheck: mmap and munmap, one behaviour per case, as kernel/mm/mmap.h
  * promises them: where mappings go, lazy fills from the file, private and
  * shared stores, write-back, open modes, faults that kill, partial munmap,
- * fork, exec, anonymous memory and bad arguments.
+ * fork, exec, anonymous memory, bad arguments, and what touching costs.
  *
  *   mmapcheck          every case, in order
  *   mmapcheck CASE     that case alone (to debug one)
