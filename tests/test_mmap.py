@@ -21,7 +21,8 @@ from conftest import REPO, without_usertraps
 # The behaviours mmapcheck promises, in its order (user/mmapcheck.c's checks[] table).
 CASES = ["place", "offset", "lazy", "private_write", "shared_write", "shared_exit", "open_modes",
          "readonly_store", "unmapped_touch", "close_fd", "munmap_parts", "fork_private",
-         "fork_shared", "exec_drops", "anon_private", "anon_shared", "bad_args", "costs"]
+         "fork_shared", "exec_drops", "anon_private", "anon_shared", "bad_args", "private_sees_shared",
+         "costs"]
 CASE_RE = re.compile(r"^mmapcheck: (\w+) (ok|FAILED\b.*)$", re.M)
 DONE = "mmapcheck: done"
 KILLED_RE = re.compile(r"^mmapcheck: killed pid (\d+) va (0x[0-9a-f]+)$", re.M)

@@ -446,6 +446,35 @@ case_lazy(void)
   return 0;
 }
 
+/*
+ * A private mapping's first touch copies what the file holds for everyone
+ * who maps it: a store through a shared mapping, not yet written back, is
+ * in the new private page; and the private page stays private after.
+ */
+static int
+case_private_sees_shared(void)
+{
+  const char *name = make_file(PGSIZE, 18);
+  if (name == 0)
+    return -1;
+  int fd = open(name, O_RDWR);
+  char *shared = map(PGSIZE, RW, MAP_SHARED, fd, 0);
+  char *private = map(PGSIZE, RW, MAP_PRIVATE, fd, 0);
+  if (shared == MAP_FAILED || private == MAP_FAILED)
+    return fail("mmap failed");
+  char stored = shared[BEFORE_AT] ^ CHILD_FLIP;
+  shared[BEFORE_AT] = stored;
+  if (private[BEFORE_AT] != stored)
+    return fail_value("the private page's byte after a shared store", private[BEFORE_AT], stored);
+  private[PARENT_AT] ^= PARENT_FLIP;
+  if (shared[PARENT_AT] == private[PARENT_AT])
+    return fail("a store to the private page reached the shared one");
+  munmap(private, PGSIZE);
+  munmap(shared, PGSIZE);
+  close(fd);
+  return 0;
+}
+
 /* This process's count of mapping fills or write-backs (vmstat), or -1. */
 static long
 my_count(int writebacks)
@@ -1161,6 +1190,7 @@ static const struct check checks[] = {
   { "anon_private", case_anon_private },
   { "anon_shared", case_anon_shared },
   { "bad_args", case_bad_args },
+  { "private_sees_shared", case_private_sees_shared },
   { "costs", case_costs },
 };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))

@@ -207,6 +207,17 @@ cached_page(struct inode *ip, uint64 pgoff)
   return e ? e->page : 0;
 }
 
+int
+mapcache_copy_file_page(struct inode *ip, uint64 pgoff, void *page)
+{
+  char *cached = cached_page(ip, pgoff);
+  if (cached == 0)
+    return 0;
+  memmove(page, cached, PGSIZE);
+  page_free(cached);
+  return 1;
+}
+
 /* What a walk over the cached pages of part of a file does at each one. */
 struct piece_walk {
   struct inode *ip;             /* locked by the caller */

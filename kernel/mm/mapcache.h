@@ -39,6 +39,12 @@ void mapobj_put(struct mapobj *o);
  * (reads the file); no spinlock may be held.
  */
 void *mapobj_page(struct mapobj *o, uint64 pgoff);
+/*
+ * If some shared mapping has page pgoff of file ip in the cache, copy it to
+ * page (a private mapping's new page: the cache may hold stores not yet
+ * written back) and return 1; else 0.
+ */
+int mapcache_copy_file_page(struct inode *ip, uint64 pgoff, void *page);
 /* write() changed [off, off+n) of ip (locked): bring the object's pages there up to date. */
 void mapcache_file_written(struct inode *ip, uint off, uint n);
 /*

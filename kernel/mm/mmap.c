@@ -87,6 +87,8 @@ mmap_page(struct vma *v, uint64 va)
   if (page == 0 || v->file == 0)
     return page;                          /* anonymous: the zeroed page is the content */
   struct inode *ip = v->file->ip;
+  if (mapcache_copy_file_page(ip, off / PGSIZE, page))
+    return page;                          /* a shared mapping's page: newer than the disk */
   inode_lock(ip);
   if (off < ip->size)                     /* past the end of the file: zeros */
     inode_read(ip, 0, (uint64)page, (uint)off, MIN((uint64)PGSIZE, ip->size - off));
