@@ -57,7 +57,7 @@ def page_values(image):
 
 @pytest.mark.timeout(RUN_TIMEOUT)
 @pytest.mark.parametrize("cpus,rounds", RUNS, ids=lambda v: str(v))
-def test_a_crash_during_write_back_tears_no_page(cpus, rounds):
+def test_a_crash_during_write_back_tears_no_page(cpus, rounds, tally):
     harts = cpus
     with tempfile.TemporaryDirectory(prefix="mmap-crash-") as tmp:
         log, cut_image = Path(tmp) / "writes.log", Path(tmp) / "cut.img"
@@ -101,5 +101,7 @@ def test_a_crash_during_write_back_tears_no_page(cpus, rounds):
         assert before is not None and min(before) >= announced, \
             f"{harts} harts: after the last write the pages hold {before}, but round {announced} " \
             f"was announced (its munmap returned, so its pages are on the disk)"
+    tally("shared-mapping write-backs cut after every write", runs=1, cuts_checked=len(writes) + 1,
+          whole_file_cuts=checked)
     print(f"mmap write-back crash: {harts} harts, killed after round {announced}: {len(writes)} writes, "
           f"{checked} cuts with the whole file checked page by page")
