@@ -29,12 +29,17 @@
  * committed block not yet home need not stay in the cache: bread finds the
  * newest copy in the image (log_read_committed).
  *
- * An operation waits for its group's commit before it returns, so a system
- * call that returned has its changes on the disk. Nobody waits for ever: a
- * group closes when its last operation ends, and the one that closes it
- * commits it as soon as the log area is free; an operation that finds the
- * log full checkpoints it itself. Waiting is safe because every operation
- * frees its locks before it ends and none is held in begin_op.
+ * A system call waits, on its way out, until the last group its operations
+ * joined is on the disk (log_wait_own), so a call that returned has its
+ * changes there, and a call of several operations waits once. Nobody waits
+ * for ever: a waiting process closes and commits its group itself once no
+ * operation runs in it and the log area is free (after, perhaps, a wait
+ * bounded by half a commit for writers of the last group to join it); a
+ * begin_op that finds no room does the same for the open group (its own
+ * earlier operations may be in it); a closing group that would not fit
+ * checkpoints the log first. Waiting is safe because no lock is held at a
+ * system call's exit or in begin_op, and a running operation, which may hold
+ * a buffer a commit copies, never waits for the log.
  *
  * The open and closed groups' buffers stay pinned in the cache until their
  * commit; they count against the log's capacity, so at most LOGSIZE buffers
@@ -179,7 +184,11 @@ static void checkpoint(void)
   spin_unlock(&logstate.lock);
 }
 
-/* Recovery: the copies on disk are the truth; write each one home, in slot order. */
+/*
+ * Recovery: the copies on disk are the truth; write each one home, in slot
+ * order. (Only here, at boot before any commit, are log-area blocks read
+ * through the cache; commits write them around it.)
+ */
 static void recover(void)
 {
   struct buf *b = bread(logstate.dev, logstate.start);
