@@ -73,7 +73,7 @@ int main(int argc, char *argv[]);
 #define SLEEP_MAX          2           /* ticks */
 #define ZERO_PAGES         64          /* lazy pages read once: they map the zero page */
 #define LAZY_PAGES         256         /* lazy pages nobody touches before the fuzz */
-#define SYSCALL_LAST       SYS_failalloc
+#define SYSCALL_LAST       SYS_munmap
 #define NUMBER_SPAN        (SYSCALL_LAST + 5)  /* numbers drawn uniformly: 0 .. LAST + 4 */
 #define EXIT_NEAR_END      16          /* a fuzzed exit comes only with fewer calls left */
 #define KILL_SHARE_MAX     100         /* a fuzzed kill hits only a child given fewer calls */
@@ -738,6 +738,8 @@ static const uchar signature[SYSCALL_LAST + 1][3] = {
   [SYS_mkdir] = { A_PATH },                [SYS_close] = { A_FD },
   [SYS_vmstat] = { A_PID, A_PTR },         [SYS_fsstat] = { A_PTR },
   [SYS_vmmap] = { A_PID, A_PTR, A_LEN },   [SYS_failalloc] = { A_INT },
+  /* mmap's flags, fd and offset (arguments 3 to 5) are any values at all */
+  [SYS_mmap] = { A_PTR, A_LEN, A_INT },    [SYS_munmap] = { A_PTR, A_LEN },
 };
 
 static uint64
@@ -966,6 +968,28 @@ adjust_close(struct call *c)
     adjust(c, 0, (uint64)(long)fd_closed());
 }
 
+/*
+ * Half of the mmap calls get arguments that can work (a sharing flag, maybe
+ * anonymous, a protection, a small length, offset 0), so that mappings are
+ * made, shared by fork, and written back or dropped at exit; the rest keep
+ * their random ones. Not an escape from a stop: counted like the others.
+ */
+static void
+adjust_mmap(struct call *c)
+{
+  static const int prots[] = { PROT_READ, PROT_READ | PROT_WRITE, PROT_WRITE, 0 };
+  static const int flags[] = { MAP_SHARED, MAP_PRIVATE, MAP_SHARED | MAP_ANONYMOUS,
+                               MAP_PRIVATE | MAP_ANONYMOUS };
+  if (!chance(50))
+    return;
+  int f = flags[rnd(4)];
+  adjust(c, 1, 1 + rnd(4 * PGSIZE));
+  adjust(c, 2, prots[rnd(4)]);
+  adjust(c, 3, f);
+  adjust(c, 4, f & MAP_ANONYMOUS ? (uint64)-1 : pick_fd());
+  adjust(c, 5, 0);
+}
+
 /* Change what would stop the run instead of testing the kernel; counted in fz.adjusted. */
 static void
 call_adjust(struct call *c)
@@ -976,6 +1000,7 @@ call_adjust(struct call *c)
   case SYS_write:  adjust_write(c); break;
   case SYS_close:  adjust_close(c); break;
   case SYS_sbrk:   adjust_sbrk(c); break;
+  case SYS_mmap:   adjust_mmap(c); break;
   case SYS_kill:
     if (!kill_allowed((int)c->a[0]))
       adjust(c, 0, (uint64)(long)kid_to_kill());
