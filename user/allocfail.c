@@ -3,7 +3,7 @@
  * ...: make the n-th page allocation from now fail (failalloc(n)), run one
  * round of a workload in a child (fork, copy-on-write faults and a copy in
  * copyout, lazy fills, a shrink inside a shared page table, a pipe, the file
- * system, exec), stop injecting, and check that free pages, free
+ * system, mappings, exec), stop injecting, and check that free pages, free
  * inodes and free blocks are back at their values before the round and that
  * the page counts match the page tables (vmcheck()). The failure must have
  * cost at most the workload's child (killed, or a system call returning -1).
@@ -26,9 +26,48 @@
 #define SHRINK_PAGES 2
 #define FILE_BYTES   3000
 #define SCRATCH_FILE "af_scratch"
+#define MAP_FILE     "af_mapped"
+#define MAP_BYTES    (2 * PGSIZE)         /* past the file's FILE_BYTES: the rest reads zeros */
 #define NO_LIMIT     1000000
 
 static char filler[FILE_BYTES];
+
+/*
+ * Mappings: a file mapped shared and private and anonymous memory shared,
+ * each touched (map fills), then a child stores to all three (a private
+ * copy-on-write copy) and exits (its shared page written back), and the
+ * parent unmaps them (written back again). The file is unlinked at once, so
+ * a kill leaves nothing behind.
+ */
+static void
+mappings(void)
+{
+  int fd = open(MAP_FILE, O_CREATE | O_RDWR);
+  if (fd < 0)
+    return;
+  unlink(MAP_FILE);
+  write(fd, filler, sizeof(filler));
+  char *shared = mmap(0, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *private = mmap(0, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  char *anon = mmap(0, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  close(fd);
+  char *maps[] = { shared, private, anon };
+  for (int m = 0; m < 3; m++)
+    if (maps[m] != (char *)-1)
+      filler[m] += maps[m][0];                        /* map fills */
+  int pid = fork();
+  if (pid == 0) {
+    for (int m = 0; m < 3; m++)
+      if (maps[m] != (char *)-1)
+        maps[m][PGSIZE] = 6;                          /* fills, a private copy, dirty pages */
+    exit(0);                                          /* writes the shared file page back */
+  }
+  if (pid > 0)
+    wait(0);
+  for (int m = 0; m < 3; m++)
+    if (maps[m] != (char *)-1)
+      munmap(maps[m], MAP_BYTES);
+}
 
 /* One round of everything that allocates pages; any step may fail. */
 static void
@@ -86,6 +125,8 @@ workload(void)
     close(fd);
     unlink(SCRATCH_FILE);
   }
+
+  mappings();
 
   pid = fork();
   if (pid == 0) {
