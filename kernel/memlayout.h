@@ -36,6 +36,7 @@
 #define PLIC_SENABLE(hart)   (PLIC + 0x2080 + (hart) * 0x100)
 #define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart) * 0x2000)
 #define PLIC_SCLAIM(hart)    (PLIC + 0x201004 + (hart) * 0x2000)
+#define PLIC_SIZE            0x400000L   /* the registers mapped: through the claim registers of every context */
 
 #define KERNBASE  0x80000000L
 /*

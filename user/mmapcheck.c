@@ -46,6 +46,8 @@
 #define BIG_MAPPING   (64UL * 1024 * 1024)   /* "mapping a 64 MiB file maps nothing until touched" */
 #define FLAT_MAPPING  (8UL * 1024 * 1024)    /* each of two mappings fork_flat touches */
 #define FLAT_SLACK    2                      /* stack pages fork's two sides may copy before counting */
+#define LEAF_SPAN     (512UL * PGSIZE)       /* what one leaf page table maps */
+#define BREAK_STEP    (1UL << 30)            /* the most one sbrk call moves the break here */
 
 /* Stores flip a byte so it differs from what was there; parent and child flip differently. */
 #define CHILD_FLIP    0x55
@@ -583,6 +585,70 @@ case_fork_flat(void)
     return fail("a store after fork was lost");
   munmap(shared, FLAT_MAPPING);
   munmap(private, FLAT_MAPPING);
+  return 0;
+}
+
+/* Move the break to `to` (lazily, in steps sbrk's int can say); 0, or -1. */
+static int
+break_to(uint64 to)
+{
+  for (;;) {
+    uint64 now = (uint64)sbrk(0);
+    if (now == to)
+      return 0;
+    uint64 gap = to > now ? to - now : now - to;
+    long step = gap < BREAK_STEP ? (long)gap : (long)BREAK_STEP;
+    if (to < now)
+      step = -step;
+    if (sbrklazy((int)step) == SBRK_ERROR)
+      return -1;
+  }
+}
+
+/*
+ * The heap and a mapping in one leaf table that fork shares: the parent
+ * then shrinks the heap by the two pages it has in that table, which must
+ * leave the mapping's page (the table becomes the parent's own first), and
+ * the child still sees both as they were.
+ */
+static int
+case_heap_meets_mapping(void)
+{
+  uint64 start = (uint64)sbrk(0);
+  volatile char *m = map(PGSIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return fail("mmap failed");
+  uint64 table = (uint64)m & ~(LEAF_SPAN - 1);
+  if (break_to(table + 2 * PGSIZE) < 0)
+    return fail("sbrk up to the mapping's leaf table failed");
+  volatile char *heap = (char *)table;
+  heap[0] = heap[PGSIZE] = m[0] = 7;
+  struct turns t;
+  if (turns_open(&t) < 0)
+    return fail("pipe failed");
+  int pid = fork();
+  if (pid < 0)
+    return fail("fork failed");
+  if (pid == 0) {
+    turns_keep(&t, 1);
+    turn_wait(t.to_child[0]);
+    exit(heap[0] == 7 && heap[PGSIZE] == 7 && m[0] == 7 ? 0 : 1);
+  }
+  turns_keep(&t, 0);
+  if (sbrk(-2 * PGSIZE) == SBRK_ERROR)
+    return fail("sbrk shrinking the heap out of the shared table failed");
+  int kept = m[0] == 7;
+  m[0] = 8;
+  turn_pass(t.to_child[1]);
+  int status = -1;
+  wait(&status);
+  munmap((char *)m, PGSIZE);
+  if (break_to(start) < 0)
+    return fail("sbrk back down failed");
+  if (!kept)
+    return fail("the mapping's page changed when the heap shrank out of its table");
+  if (status != 0)
+    return fail_value("the child's exit status (1: it lost the heap or the mapping)", status, 0);
   return 0;
 }
 
@@ -1250,6 +1316,7 @@ static const struct check checks[] = {
   { "private_sees_shared", case_private_sees_shared },
   { "costs", case_costs },
   { "fork_flat", case_fork_flat },
+  { "heap_meets_mapping", case_heap_meets_mapping },
 };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
 

@@ -14,6 +14,7 @@
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
 #include "kernel/trap/trap.h"
+#include "kernel/trap/timer.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mm/vmcheck.h"
 #include "kernel/mm/mapcache.h"
@@ -40,7 +41,7 @@ kernel_main(void)
     kvm_init();
     proc_table_init();   /* maps the kernel stacks: before paging starts (see kvm_map) */
     kvm_init_hart();
-    trap_init();
+    timer_init();
     trap_init_hart();
     plic_init();
     plic_init_hart();

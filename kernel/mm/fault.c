@@ -28,7 +28,7 @@ struct fault_ctx {
   pte_t *pte;                   /* the leaf PTE; 0 if the walk found none */
   pte_t old_pte;                /* its value when the fault was decided */
   uint64 old_pa;                /* the page mapped now */
-  uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
+  uint32 refs;                  /* references to old_pa (page_refcount); read for copy-on-write pages only */
   struct fault_where where;     /* lazy heap, a mapping, or neither */
   struct vma *vma;              /* the mapping va lies in (mmap), or 0 */
   enum fault_step step;         /* what fault_decide chose */
@@ -136,12 +136,12 @@ fault_fill_map(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
 
 /*
  * Reuse: the address-space lock held, nothing else taken. We are the page's only
- * owner, so nobody can see a write but us.
+ * reference, so nobody can see a write but us.
  */
 static void
 fault_reuse(struct fault_ctx *f)
 {
-  KASSERT(f->old_pa != (uint64)page_zero());   /* its allocator reference never goes */
+  KASSERT(!page_is_zero(f->old_pa));   /* its allocator reference never goes */
   *f->pte = writable_pte(*f->pte, f->old_pa);
   COUNT(f, cow_reuses);
 }
@@ -161,14 +161,14 @@ fault_unprotect(struct fault_ctx *f)
 /*
  * Copy: the address-space lock held (the allocator takes its own). Others
  * share the page. Copy it before dropping our share: the moment our
- * reference goes, the last other owner may reuse the page in place. A copy
+ * reference goes, the last other holder may reuse the page in place. A copy
  * of the zero page is a fresh zeroed page: nothing to copy, and it counts
  * as a fill.
  */
 static enum fault_result
 fault_copy(struct fault_ctx *f)
 {
-  int from_zero = f->old_pa == (uint64)page_zero();
+  int from_zero = page_is_zero(f->old_pa);
   uint64 took;
   void *copy = new_page(from_zero ? 0 : (void *)f->old_pa, &took);
   if (copy == 0)
@@ -188,7 +188,7 @@ fault_copy(struct fault_ctx *f)
 /*
  * Before reuse or copy changes the PTE: the address-space lock held. If
  * the PTE's leaf table is shared (fork with shared tables), we first get a
- * copy of the table of our own, and every page in it gains an owner, so
+ * copy of the table of our own, and every page in it gains a reference, so
  * decide again with the new count: a page that was ours alone is now shared
  * with the table's other users and must be copied.
  */
@@ -261,7 +261,7 @@ fault_begin_at(struct fault_ctx *f, pagetable_t pt, pte_t *pte, uint64 va,
   *f = (struct fault_ctx){ .va = PGROUNDDOWN(va), .pte = pte };
   f->old_pte = f->pte ? *f->pte : 0;
   f->old_pa = PTE2PA(f->old_pte);
-  /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
+  /* Only a copy-on-write page's references matter; skip the lookup on the common path. */
   if ((f->old_pte & PTE_V) && (f->old_pte & PTE_COW))
     f->refs = page_refcount((void *)f->old_pa);
   /* Where the page lies matters to a page not mapped yet, and to a copy-on-write one. */
@@ -325,7 +325,11 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
    */
   int mark_written = f.step == FAULT_NONE && access == FAULT_WRITE && (f.old_pte & PTE_D) == 0;
   if (f.step != FAULT_NONE || mark_written) {
-    /* Off the common path: the steps allocate, and the lock may sleep. */
+    /*
+     * Off the common path. A step may allocate (a page, or a copy of a
+     * shared leaf table) and the address-space lock is a sleeplock: no
+     * spinlock may be held. Nothing here waits for anything else.
+     */
     KASSERT(spin_none_held());
     struct sleeplock *lock = space_lock_for(pt);
     if (lock)
@@ -396,7 +400,7 @@ fault_write_ahead(struct proc *p, uint64 va)
         fault_begin(&f, p->pagetable, next, FAULT_WRITE);
       f.table_owned = done != 0;
       /* Shared pages only: a write to the zero page or a lazy page is a fill, not a copy. */
-      if ((f.step != FAULT_REUSE && f.step != FAULT_COPY) || f.old_pa == (uint64)page_zero())
+      if ((f.step != FAULT_REUSE && f.step != FAULT_COPY) || page_is_zero(f.old_pa))
         break;
       if (fault_act(&f, p->pagetable, FAULT_WRITE) != FAULT_RESOLVED)
         break;                      /* out of memory: the real write will fault and decide */

@@ -1,16 +1,17 @@
 /*
  * fault.h: the one place that decides what a page fault on a user address
- * means, and acts on it. The trap path (store page faults) and the kernel's
- * user copies (copyout, copyin, copyinstr) all come here, so an access is
- * treated the same whether the CPU or the kernel makes it.
+ * means, and acts on it. The trap path (load, store and instruction page
+ * faults) and the kernel's user copies (copyout, copyin, copyinstr) all
+ * come here, so an access is treated the same whether the CPU or the
+ * kernel makes it.
  *
  * The steps, named as in the design (docs/cow.md, docs/vm.md):
- *   decide     fault_decide(): pure function of the PTE, the page's owners
- *              and what the address lies in (lazy heap, a mapping)
+ *   decide     fault_decide(): pure function of the PTE, the page's
+ *              references and what the address lies in (lazy heap, a mapping)
  *   fill       a lazy heap page nothing maps yet: a read maps the zero page,
  *              a write maps a fresh zeroed page; a mapping's page nothing
  *              maps yet: its file's bytes, or its shared object's page
- *   reuse      the faulting process is the page's only owner: make it writable
+ *   reuse      the faulting process holds the page's only reference: make it writable
  *   copy       others share the page: copy it, map the copy, drop the old
  *              share (a write to the zero page is a copy that needs no copying)
  *   unprotect  a shared mapping's page that fork write-protected with its
@@ -29,8 +30,8 @@ enum fault_step {
   FAULT_NONE,       /* the mapping already allows the access */
   FAULT_FILL_ZERO,  /* lazy page, first read: map the zero page read-only */
   FAULT_FILL,       /* lazy page, first write: map a fresh zeroed page */
-  FAULT_REUSE,      /* copy-on-write page with one owner: make it writable in place */
-  FAULT_COPY,       /* copy-on-write page with other owners: give this process a copy */
+  FAULT_REUSE,      /* copy-on-write page with one reference: make it writable in place */
+  FAULT_COPY,       /* copy-on-write page with more: give this process a copy */
   FAULT_FILL_MAP,   /* mmap page, first touch: a fresh page with the file's bytes (or zeros) */
   FAULT_UNPROTECT,  /* shared mapping's page write-protected by fork: make it writable in place */
 };

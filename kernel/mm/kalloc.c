@@ -38,11 +38,11 @@ static uint8 *on_free_list;
  * The one page of zeros that lazy heap pages map on a first read. Its count
  * is one more than its mappings: the allocator's own reference is never
  * dropped, so the page is never freed, and a write to it always finds a
- * second owner and copies (fault.c). Set once at start-up.
+ * second reference and copies (fault.c). Set once at start-up.
  */
 static void *zero_page;
 
-/* Caller holds no lock; the page has no owner left. */
+/* Caller holds no lock; the page has no reference left. */
 static void
 pool_put(void *pa)
 {

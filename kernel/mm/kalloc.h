@@ -31,7 +31,7 @@ void page_allocator_init(void);
 void *page_alloc(void);          /* zero-filled page, or 0 */
 void *page_alloc_nozero(void);   /* for callers that overwrite all of it at once */
 void  page_free(void *pa);       /* drop one reference */
-void  page_ref_inc(void *pa);    /* one more owner (a new mapping of a shared page) */
+void  page_ref_inc(void *pa);    /* one more reference (a new mapping of a shared page) */
 /*
  * Drop one reference to a page that holds references of its own (a shared
  * leaf page table). Returns 1 if it was the last: the page then stays
@@ -47,6 +47,12 @@ uint32 page_refcount(void *pa);
  * allocator keeps a reference of its own, so it is never freed or reused.
  */
 void *page_zero(void);
+/* Is pa the zero page? */
+static inline int
+page_is_zero(uint64 pa)
+{
+  return pa == (uint64)page_zero();
+}
 
 uint64 page_free_count(void);
 /*

@@ -241,16 +241,11 @@ unmap_part(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
 {
   if (lo > v->start && hi < v->end && free_slot(p) == 0)
     return -1;                            /* a hole in the middle needs a second vma */
-  /*
-   * A leaf table that keeps pages outside [lo, hi) must be ours before
-   * some of its entries go (fork may share it): that can take a page, so
-   * do it first, and fail with nothing changed if there is none.
-   */
+  /* That can take a page: first, so that it fails with nothing changed. */
   sleeplock_acquire(&p->vm_lock);
-  int owned = leaf_table_make_private(p->pagetable, lo) == 0 &&
-              leaf_table_make_private(p->pagetable, hi - PGSIZE) == 0;
+  int ready = pt_unmap_prepare(p->pagetable, lo, hi);
   sleeplock_release(&p->vm_lock);
-  if (!owned)
+  if (ready != 0)
     return -1;
   uint64 written = is_shared_file(v) ? write_back(p, v, lo, hi) : 0;
   struct file *to_close = 0;
@@ -350,8 +345,8 @@ mmap_describe(struct proc *p, struct vmmap_run *runs)
 static int
 share_page(struct vma *v, pte_t *parent_pte, pagetable_t child, uint64 va)
 {
-  if ((v->flags & MAP_PRIVATE) && (*parent_pte & PTE_W))
-    *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
+  if (v->flags & MAP_PRIVATE)
+    pte_make_cow(parent_pte);
   uint64 pa = PTE2PA(*parent_pte);
   if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0)
     return -1;

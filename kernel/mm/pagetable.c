@@ -17,7 +17,6 @@
 
 #define PT_LEVELS      3
 #define PTE_PERM_BITS  (PTE_R | PTE_W | PTE_X)   /* a valid PTE with none of these points to a table */
-#define PLIC_SIZE      0x400000
 #define MMIO_PAGE      PGSIZE
 
 extern char etext[];        /* end of kernel text (kernel.ld) */
@@ -76,8 +75,8 @@ leaf_table_release(pagetable_t table)
 /*
  * Make the leaf table behind *dir this address space's own, so that its
  * entries may change: if others share it, give us a copy (each page it maps
- * gains an owner) and drop our share of the original. A table with one
- * owner is ours already: only we could share it again, by forking. 0, or
+ * gains a reference) and drop our share of the original. A table with one
+ * reference is ours already: only we could share it again, by forking. 0, or
  * -1 when out of memory (nothing changed).
  */
 static int
@@ -109,13 +108,24 @@ leaf_table_open(pte_t *dir)
   return 0;
 }
 
-int
+/* If a leaf table maps va's 2 MiB in pt, make it pt's own: 0, or -1 when out of memory. */
+static int
 leaf_table_make_private(pagetable_t pt, uint64 va)
 {
   pte_t *dir = pt_dir_entry(pt, va, 0);
   if (dir == 0 || (*dir & PTE_V) == 0)
     return 0;                       /* no table: nothing to make private */
   return leaf_table_open(dir);
+}
+
+int
+pt_unmap_prepare(pagetable_t pt, uint64 start, uint64 end)
+{
+  if (start % LEAF_TABLE_SPAN != 0 && leaf_table_make_private(pt, start) != 0)
+    return -1;
+  if (end % LEAF_TABLE_SPAN != 0 && leaf_table_make_private(pt, end - PGSIZE) != 0)
+    return -1;
+  return 0;
 }
 
 pte_t *
@@ -158,30 +168,41 @@ pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm)
 }
 
 pte_t *
+pt_next_dir(pagetable_t pt, uint64 *va, uint64 end)
+{
+  uint64 a = LEAF_TABLE_BASE(*va);
+  end = MIN(end, (uint64)MAXVA);
+  while (a < end) {
+    pte_t top = pt[PX(2, a)];
+    if ((top & PTE_V) == 0) {
+      a = (a | (MID_TABLE_SPAN - 1)) + 1;     /* no level-1 table: nothing in its 1 GiB */
+      continue;
+    }
+    if (pte_is_leaf(top))
+      panic("pt_next_dir: superpage at va %p", (void *)a);   /* we never make them */
+    pte_t *dir = &((pagetable_t)PTE2PA(top))[PX(1, a)];
+    if (pte_is_leaf(*dir))
+      panic("pt_next_dir: superpage at va %p", (void *)a);
+    if (*dir & PTE_V) {
+      *va = a;
+      return dir;
+    }
+    a += LEAF_TABLE_SPAN;
+  }
+  return 0;
+}
+
+pte_t *
 pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end)
 {
   uint64 a = PGROUNDDOWN(*va);
-  end = MIN(end, (uint64)MAXVA);
-  while (a < end) {
-    pagetable_t table = pt;
-    int level;
-    for (level = PT_LEVELS - 1; level > 0; level--) {
-      pte_t entry = table[PX(level, a)];
-      if ((entry & PTE_V) == 0)
-        break;
-      if (pte_is_leaf(entry))
-        panic("pt_next_leaf: superpage at va %p", (void *)a);   /* we never make them */
-      table = (pagetable_t)PTE2PA(entry);
-    }
-    if (level > 0) {
-      /* No table here: nothing is mapped in the span this entry would cover. */
-      a = (a | ((1UL << PXSHIFT(level)) - 1)) + 1;
-      continue;
-    }
-    for (uint64 i = PX(0, a); i <= PXMASK && a < end; i++, a += PGSIZE)
-      if (table[i] & PTE_V) {
+  uint64 base = a;
+  for (pte_t *dir; (dir = pt_next_dir(pt, &base, end)) != 0; base += LEAF_TABLE_SPAN) {
+    pagetable_t table = (pagetable_t)PTE2PA(*dir);
+    for (a = MAX(a, base); a < MIN(end, base + LEAF_TABLE_SPAN); a += PGSIZE)
+      if (table[PX(0, a)] & PTE_V) {
         *va = a;
-        return &table[i];
+        return &table[PX(0, a)];
       }
   }
   return 0;
@@ -205,30 +226,34 @@ void
 pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages)
 {
   uint64 start = va, end = va + npages * PGSIZE;
-  pte_t *pte;
-  /* Holes (the guard page, lazy pages never touched) are skipped, whole tables at a time. */
-  for (; (pte = pt_next_leaf(pt, &va, end)) != 0; va += PGSIZE) {
-    if (!pte_is_leaf(*pte))
-      panic("pt_unmap: va %p maps a table", (void *)va);
-    pagetable_t table = (pagetable_t)PGROUNDDOWN((uint64)pte);
+  /* A table at a time; holes (the guard page, lazy pages never touched) cost nothing. */
+  uint64 base = start;
+  for (pte_t *dir; (dir = pt_next_dir(pt, &base, end)) != 0; base += LEAF_TABLE_SPAN) {
+    pagetable_t table = (pagetable_t)PTE2PA(*dir);
     if (page_refcount(table) > 1) {
       /*
        * A shared leaf table is never changed: drop our share of all of it.
-       * Callers own a table first when it maps pages they keep (uvm_dealloc).
+       * Callers make a table their own first when they keep some of its
+       * pages (leaf_table_make_private).
        */
-      uint64 base = va & ~(LEAF_TABLE_SPAN - 1);
       if (!free_pages || !leaf_table_within(table, base, start, end))
         panic("pt_unmap: shared table at va %p maps pages outside the range", (void *)base);
-      *pt_dir_entry(pt, va, 0) = 0;
+      *dir = 0;
       leaf_table_release(table);
-      va = base + LEAF_TABLE_SPAN - PGSIZE;
       continue;
     }
-    if (free_pages) {
-      fault_ahead_dropped(*pte);
-      page_free((void *)PTE2PA(*pte));
+    for (uint64 a = MAX(start, base); a < MIN(end, base + LEAF_TABLE_SPAN); a += PGSIZE) {
+      pte_t *pte = &table[PX(0, a)];
+      if ((*pte & PTE_V) == 0)
+        continue;
+      if (!pte_is_leaf(*pte))
+        panic("pt_unmap: va %p maps a table", (void *)a);
+      if (free_pages) {
+        fault_ahead_dropped(*pte);
+        page_free((void *)PTE2PA(*pte));
+      }
+      *pte = 0;
     }
-    *pte = 0;
   }
 }
 
@@ -363,12 +388,8 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
   if (newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
-  /*
-   * The leaf table holding `from` may keep pages below it: if it is shared,
-   * it must become ours before it changes. That takes a page, so do it
-   * first, and give up (-1 from sbrk) with nothing changed if there is none.
-   */
-  if (from % LEAF_TABLE_SPAN != 0 && leaf_table_make_private(pt, from) != 0)
+  /* Give up (-1 from sbrk) with nothing changed if a table cannot be made ours. */
+  if (pt_unmap_prepare(pt, from, to) != 0)
     return oldsz;
   pt_unmap(pt, from, (to - from) / PGSIZE, 1);
   pt_prune(pt, PT_LEVELS - 1, 0, from, to);
@@ -382,6 +403,15 @@ uvm_free(pagetable_t pt)
   pt_free_tables(pt);
 }
 
+void
+pte_make_cow(pte_t *pte)
+{
+  if ((*pte & PTE_W) == 0)
+    return;                         /* read-only for good (text): shared as it is */
+  fault_ahead_dropped(*pte);
+  *pte = (*pte & ~(PTE_W | PTE_AHEAD)) | PTE_COW;
+}
+
 /*
  * The one build switch, COW (Makefile) = COW_FORK here:
  *   0  eager fork: the child gets a copy of every page (kept to measure against)
@@ -389,65 +419,46 @@ uvm_free(pagetable_t pt)
  *   2  copy-on-write with shared leaf tables (the default): fork shares each
  *      leaf page table, so its cost does not grow with the process
  */
-#if COW_FORK
+
 /*
- * Share one page with the child. A writable page turns read-only and
- * copy-on-write in both address spaces; a read-only page (text) is shared
- * as it is and stays read-only for good.
+ * Give the child page va, as the build says: shared copy-on-write (COW_FORK
+ * 1 and 2: the pages the shared tables do not cover), or copied now (0:
+ * eager fork, kept for side-by-side measurements).
  */
 static int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
+fork_page(pte_t *parent_pte, pagetable_t child, uint64 va)
 {
-  fault_ahead_dropped(*parent_pte);
-  if (*parent_pte & PTE_W)
-    *parent_pte = (*parent_pte & ~(PTE_W | PTE_AHEAD)) | PTE_COW;
   uint64 pa = PTE2PA(*parent_pte);
-  if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0)
-    return -1;
-  page_ref_inc((void *)pa);
-  return 0;
-}
-#else
-/* Eager fork, kept for side-by-side measurements: the child gets its own copy now. */
-static int
-fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
-{
-  void *copy = page_alloc_nozero();
-  if (copy == 0)
-    return -1;
-  memmove(copy, (void *)PTE2PA(*parent_pte), PGSIZE);
-  if (pt_map(child, va, PGSIZE, (uint64)copy, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0) {
-    page_free(copy);
+  if (COW_FORK) {
+    pte_make_cow(parent_pte);
+    page_ref_inc((void *)pa);
+  } else {
+    void *copy = page_alloc_nozero();
+    if (copy == 0)
+      return -1;
+    memmove(copy, (void *)pa, PGSIZE);
+    pa = (uint64)copy;
+  }
+  if (pt_map(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte) & ~PTE_V) != 0) {
+    page_free((void *)pa);
     return -1;
   }
   return 0;
 }
-#endif
 
-/*
- * No TLB flush here, although the parent's PTEs lost PTE_W: this runs under
- * the kernel page table, the trampoline flushes the whole TLB on every switch
- * to a user table, and a process runs on one hart at a time, so no hart can
- * reach the parent's pages through a stale writable translation.
- * ASSUMPTION: adding ASIDs (no flush on switch) or threads (one address space
- * on several harts) breaks this: the parent's translations must then be shot
- * down here, on every hart that may hold them. Same for the fault steps.
- */
-/* Every leaf in the table loses PTE_W and becomes copy-on-write; text is left as it is. */
+/* Every page in the table becomes copy-on-write (pte_make_cow). */
 static void
 leaf_table_protect(pagetable_t table)
 {
   for (int i = 0; i <= PXMASK; i++)
-    if ((table[i] & PTE_V) && (table[i] & PTE_W)) {
-      fault_ahead_dropped(table[i]);
-      table[i] = (table[i] & ~(PTE_W | PTE_AHEAD)) | PTE_COW;
-    }
+    if (table[i] & PTE_V)
+      pte_make_cow(&table[i]);
 }
 
 /*
  * Share with the child the leaf tables that map anything in [start, end):
- * its level-1 entries point at the parent's tables, each of which gains an
- * owner. The first fork of a table write-protects its entries and marks the
+ * its level-1 entries point at the parent's tables, each of which gains a
+ * reference. The first fork of a table write-protects its entries and marks the
  * parent's entry PTE_TABLE_PROTECTED; later forks just take a reference,
  * until a change makes one of its pages writable again (pt_walk clears the
  * mark). So fork costs one step per 2 MiB that holds anything, not per page.
@@ -456,14 +467,8 @@ int
 uvm_fork_tables(pagetable_t parent, pagetable_t child, uint64 start, uint64 end)
 {
   KASSERT(end <= USER_TOP_TABLE);             /* each space maps its own top table */
-  for (uint64 va = start & ~(LEAF_TABLE_SPAN - 1); va < end; va += LEAF_TABLE_SPAN) {
-    pte_t *from = pt_dir_entry(parent, va, 0);
-    if (from == 0) {
-      va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1 - LEAF_TABLE_SPAN;   /* no level-1 table: skip 1 GiB */
-      continue;
-    }
-    if ((*from & PTE_V) == 0)
-      continue;
+  uint64 va = start;
+  for (pte_t *from; (from = pt_next_dir(parent, &va, end)) != 0; va += LEAF_TABLE_SPAN) {
     pte_t *to = pt_dir_entry(child, va, 1);
     if (to == 0)
       return -1;
@@ -479,235 +484,33 @@ uvm_fork_tables(pagetable_t parent, pagetable_t child, uint64 start, uint64 end)
   return 0;
 }
 
+/*
+ * Fork shares whole leaf tables where it can (uvm_fork_tables), and the
+ * pages of the top table one by one (a heap grown that far).
+ *
+ * No TLB flush, although the parent's PTEs lose PTE_W: this runs under
+ * the kernel page table, the trampoline flushes the whole TLB on every switch
+ * to a user table, and a process runs on one hart at a time, so no hart can
+ * reach the parent's pages through a stale writable translation.
+ * ASSUMPTION: adding ASIDs (no flush on switch) or threads (one address space
+ * on several harts) breaks this: the parent's translations must then be shot
+ * down here, on every hart that may hold them. Same for the fault steps.
+ */
 int
-uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
+uvm_fork(pagetable_t parent, pagetable_t child, uint64 sz)
 {
   uint64 va = 0;
   pte_t *pte;
   if (FORK_SHARES_TABLES) {
-    /*
-     * Whole leaf tables, except the top one: the user pages it could hold
-     * (a heap grown that far) are shared one by one below.
-     */
-    va = MIN((sz + LEAF_TABLE_SPAN - 1) & ~(LEAF_TABLE_SPAN - 1), USER_TOP_TABLE);
+    va = MIN(LEAF_TABLE_BASE(sz + LEAF_TABLE_SPAN - 1), USER_TOP_TABLE);
     if (uvm_fork_tables(parent, child, 0, va) != 0)
       return -1;
   }
   /* Holes (the guard page, untouched lazy heap) stay holes in both. */
   for (; (pte = pt_next_leaf(parent, &va, sz)) != 0; va += PGSIZE)
-    if (fork_share_page(pte, child, va) != 0)
+    if (fork_page(pte, child, va) != 0)
       return -1;
   return 0;
-}
-
-/* ---- reading an address space for observers (vmstat, vmmap, ^P) ---- */
-/*
- * Callers hold the address space's lock (proc.h, vm_lock), so no entry
- * changes while they read it; each PTE is still read once, into a local,
- * and every decision about it is made on that one value.
- */
-
-/*
- * The address spaces that map the page pte maps through leaf table
- * `table`: a page counts one owner per leaf table mapping it, and the leaf
- * table may itself be shared by several address spaces.
- */
-static uint32
-page_owners(pte_t pte, pagetable_t table)
-{
-  return page_refcount((void *)PTE2PA(pte)) - 1 + page_refcount(table);
-}
-
-/* A user page that is somebody's memory: mapped, user, and not the zero page. */
-static int
-pte_is_user_memory(pte_t pte)
-{
-  return (pte & (PTE_V | PTE_U)) == (PTE_V | PTE_U) && PTE2PA(pte) != (uint64)page_zero();
-}
-
-/* The leaf table that holds the PTE *pte. */
-static pagetable_t
-table_of(pte_t *pte)
-{
-  return (pagetable_t)PGROUNDDOWN((uint64)pte);
-}
-
-void
-uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared)
-{
-  pte_t *pte;
-  *resident = *shared = 0;
-  for (uint64 va = 0; (pte = pt_next_leaf(pt, &va, sz)) != 0; va += PGSIZE) {
-    pte_t entry = *pte;
-    if (!pte_is_user_memory(entry))
-      continue;                     /* the zero page is nobody's memory */
-    (*resident)++;
-    if (page_owners(entry, table_of(pte)) > 1)
-      (*shared)++;
-  }
-}
-
-/*
- * The next leaf table serving an address in [*va, end), with *va moved to
- * the first address it maps; 0 if none. Missing level-1 tables are skipped
- * whole.
- */
-static pagetable_t
-pt_next_leaf_table(pagetable_t pt, uint64 *va, uint64 end)
-{
-  uint64 a = *va & ~(LEAF_TABLE_SPAN - 1);
-  end = MIN(end, (uint64)MAXVA);
-  while (a < end) {
-    pte_t top = pt[PX(2, a)];
-    if ((top & PTE_V) == 0) {
-      a = (a | ((1UL << PXSHIFT(2)) - 1)) + 1;
-      continue;
-    }
-    if (pte_is_leaf(top))
-      panic("pt_next_leaf_table: superpage at va %p", (void *)a);   /* we never make them */
-    pte_t dir = ((pagetable_t)PTE2PA(top))[PX(1, a)];
-    if (pte_is_leaf(dir))
-      panic("pt_next_leaf_table: superpage at va %p", (void *)a);
-    if (dir & PTE_V) {
-      *va = a;
-      return (pagetable_t)PTE2PA(dir);
-    }
-    a += LEAF_TABLE_SPAN;
-  }
-  return 0;
-}
-
-/* Set bit n of a bitmap; returns whether it was set already. */
-static int
-bit_test_and_set(uint8 *bitmap, uint64 n)
-{
-  int was = (bitmap[n / 8] >> (n % 8)) & 1;
-  bitmap[n / 8] |= 1 << (n % 8);
-  return was;
-}
-
-void
-uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *shared, uint8 *tables_seen)
-{
-  pagetable_t table;
-  uint64 zero = (uint64)page_zero();
-  for (uint64 va = 0; (table = pt_next_leaf_table(pt, &va, sz)) != 0; va += LEAF_TABLE_SPAN) {
-    uint32 table_owners = page_refcount(table);   /* panics unless table is a managed page */
-    if (bit_test_and_set(tables_seen, page_frame(table)))
-      continue;                     /* a shared table: its pages are marked already */
-    for (int i = 0; i <= PXMASK; i++) {
-      pte_t entry = table[i];
-      /* pte_is_user_memory() spelled out: this loop is vmstat(0)'s whole cost. */
-      if ((entry & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || PTE2PA(entry) == zero)
-        continue;
-      void *page = (void *)PTE2PA(entry);
-      if (page_refcount(page) - 1 + table_owners > 1)
-        bit_test_and_set(shared, page_frame(page));
-    }
-  }
-}
-
-/* ---- describing an address space (vmmap) ---- */
-
-/*
- * Runs are built one at a time in cursor->open and stored in out as they
- * finish (only counted when out is 0). One page of the walk finishes at
- * most RUNS_PER_STEP runs: the open run, a guard run and a lazy run.
- */
-#define RUNS_PER_STEP 3
-
-struct run_list {
-  struct vmmap_cursor *cursor;
-  struct vmmap_run *out;      /* 0: count the runs only */
-  int cap;                    /* slots in out */
-  int n;                      /* runs finished by this call */
-};
-
-static int
-run_list_full(struct run_list *l)
-{
-  return l->out && l->n + RUNS_PER_STEP > l->cap;
-}
-
-static void
-run_finish(struct run_list *l)
-{
-  struct vmmap_run *open = &l->cursor->open;
-  if (open->npages == 0)
-    return;
-  if (l->out) {
-    KASSERT(l->n < l->cap);
-    l->out[l->n] = *open;
-  }
-  l->n++;
-  open->npages = 0;
-}
-
-static void
-run_add(struct run_list *l, uint64 va, uint64 npages, uint32 state, uint32 owners)
-{
-  struct vmmap_run *open = &l->cursor->open;
-  if (npages == 0)
-    return;
-  if (open->npages && open->state == state && open->owners == owners &&
-      open->start + open->npages * PGSIZE == va) {
-    open->npages += npages;
-    return;
-  }
-  run_finish(l);
-  *open = (struct vmmap_run){ .start = va, .npages = npages, .state = state, .owners = owners };
-}
-
-/* Unmapped pages [from, to): the stack guard below the heap, lazy pages in it. */
-static void
-run_add_hole(struct run_list *l, uint64 from, uint64 to, uint64 heap_base)
-{
-  if (from >= to)
-    return;
-  uint64 split = MIN(MAX(from, heap_base), to);
-  run_add(l, from, (split - from) / PGSIZE, VMMAP_GUARD, 0);
-  run_add(l, split, (to - split) / PGSIZE, VMMAP_LAZY, 0);
-}
-
-/* The VMMAP_* state of the page a PTE (read once by the caller) maps, and its owners. */
-static uint32
-page_state(pte_t pte, pagetable_t table, uint32 *owners)
-{
-  *owners = 0;
-  if ((pte & PTE_U) == 0)
-    return VMMAP_GUARD;
-  *owners = page_owners(pte, table);
-  if (PTE2PA(pte) == (uint64)page_zero())
-    return VMMAP_ZERO;
-  if (pte & PTE_X)
-    return VMMAP_TEXT;
-  if ((pte & PTE_COW) && *owners > 1)
-    return VMMAP_SHARED;
-  return VMMAP_PRIVATE;
-}
-
-int
-uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, struct vmmap_cursor *cursor,
-             struct vmmap_run *runs, int cap)
-{
-  struct run_list l = { .cursor = cursor, .out = runs, .cap = cap };
-  uint64 end = PGROUNDUP(sz);
-  pte_t *pte;
-  while (!run_list_full(&l)) {
-    uint64 va = cursor->next;
-    if ((pte = pt_next_leaf(pt, &va, end)) == 0) {
-      run_add_hole(&l, cursor->next, end, heap_base);
-      run_finish(&l);
-      cursor->done = 1;
-      break;
-    }
-    uint32 owners;
-    uint32 state = page_state(*pte, table_of(pte), &owners);
-    run_add_hole(&l, cursor->next, va, heap_base);
-    run_add(&l, va, 1, state, owners);
-    cursor->next = va + PGSIZE;
-  }
-  return l.n;
 }
 
 /* ---- checked copies between kernel and user memory ---- */

@@ -22,6 +22,9 @@
 extern pagetable_t kernel_pagetable;
 
 #define LEAF_TABLE_SPAN  (1UL << PXSHIFT(1))  /* bytes one leaf page table maps: 2 MiB */
+#define MID_TABLE_SPAN   (1UL << PXSHIFT(2))  /* bytes one level-1 table maps: 1 GiB */
+/* The first address the leaf table that maps va maps. */
+#define LEAF_TABLE_BASE(va) ((uint64)(va) & ~(LEAF_TABLE_SPAN - 1))
 /*
  * The first address of the topmost leaf table. Each address space maps its
  * own trapframe and the trampoline there, so fork never shares that table;
@@ -40,12 +43,6 @@ void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
  * copied, so the PTE returned is this address space's own.
  */
 pte_t *pt_walk(pagetable_t pt, uint64 va, int modify);
-/*
- * If a leaf table maps va's 2 MiB in pt, make it pt's own (a copy, when
- * shared), so that entries in it may change: 0, or -1 when out of memory
- * (nothing changed). Before a change that leaves some of a table's pages.
- */
-int leaf_table_make_private(pagetable_t pt, uint64 va);
 /* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap or an unaligned range. */
 int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 /*
@@ -55,8 +52,27 @@ int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
  * the counters use it to cross a huge lazy heap.
  */
 pte_t *pt_next_leaf(pagetable_t pt, uint64 *va, uint64 end);
-/* Unmap what is mapped in npages pages from va (holes are fine), dropping a page reference for each when free_pages. */
+/*
+ * The same a leaf table at a time: the next level-1 entry that points at a
+ * leaf table serving an address in [*va, end), with *va moved to the first
+ * address that table maps; 0 if none.
+ */
+pte_t *pt_next_dir(pagetable_t pt, uint64 *va, uint64 end);
+/*
+ * Unmap what is mapped in npages pages from va (holes are fine), dropping a
+ * page reference for each when free_pages. A leaf table shared with other
+ * address spaces must lie wholly in the range (it is dropped whole): see
+ * pt_unmap_prepare.
+ */
 void pt_unmap(pagetable_t pt, uint64 va, uint64 npages, int free_pages);
+/*
+ * Before unmapping [start, end) while keeping what lies around it: the
+ * leaf tables at its two edges may map pages outside it, and if fork
+ * shares them they must first become this address space's own (a copy:
+ * leaf_table_make_private in pagetable.c). 0, or -1 when out of memory,
+ * with nothing changed that anyone could see.
+ */
+int pt_unmap_prepare(pagetable_t pt, uint64 start, uint64 end);
 /* The physical address of user page va, or 0 when unmapped or not a user page. */
 uint64 pt_user_pa(pagetable_t pt, uint64 va);
 
@@ -72,7 +88,13 @@ void uvm_free(pagetable_t pt);
  * when COW_FORK=0. On failure (-1, out of memory) what was given stays in
  * the child's table, for uvm_free.
  */
-int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
+int  uvm_fork(pagetable_t parent, pagetable_t child, uint64 sz);
+/*
+ * What fork makes of a PTE it shares: a writable page turns read-only and
+ * copy-on-write (and no longer counts as resolved ahead); a read-only one
+ * (text) is left as it is, read-only for good.
+ */
+void pte_make_cow(pte_t *pte);
 /*
  * Does fork share whole leaf tables (COW_FORK=2, the default)? Then
  * uvm_fork_tables gives child every leaf table that maps anything in
@@ -82,39 +104,6 @@ int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
  */
 #define FORK_SHARES_TABLES (COW_FORK == 2)
 int  uvm_fork_tables(pagetable_t parent, pagetable_t child, uint64 start, uint64 end);
-
-/*
- * Observers (vmstat, vmmap, ^P): the caller holds the address space's lock
- * (proc.h, vm_lock), so nothing they read changes under them.
- */
-/* Count the user pages mapped below sz, and how many of them have other owners too (the zero page is neither). */
-void uvm_count(pagetable_t pt, uint64 sz, uint64 *resident, uint64 *shared);
-/*
- * Set the bit of every user page below sz that has other owners too (one
- * bit per page of RAM from KERNBASE): vmstat counts the system's shared
- * pages this way, each once however many address spaces map it. A leaf
- * table whose bit is set in tables_seen is skipped (its pages are marked
- * already), and the bit of each table read is set: a table shared by many
- * address spaces is read once.
- */
-void uvm_mark_shared(pagetable_t pt, uint64 sz, uint8 *shared, uint8 *tables_seen);
-
-/* Where a description of an address space stopped; zeroed to start at address 0. */
-struct vmmap_cursor {
-  uint64 next;              /* first page not described yet */
-  struct vmmap_run open;    /* the run being extended (npages 0: none) */
-  int done;                 /* the walk reached the break */
-};
-/*
- * Describe [0, sz) as runs of pages in one state (kernel/vmstat.h, VMMAP_*),
- * continuing at *cursor: stores finished runs in runs until fewer than a
- * step's worth of its cap slots are left (runs 0: counts them all), and
- * returns how many it finished. Unmapped pages below heap_base are the
- * guard. So a caller that copies each batch out between calls walks the
- * address space once in all.
- */
-int uvm_describe(pagetable_t pt, uint64 sz, uint64 heap_base, struct vmmap_cursor *cursor,
-                 struct vmmap_run *runs, int cap);
 
 int copyout(pagetable_t pt, uint64 dstva, const void *src, uint64 len);
 int copyin(pagetable_t pt, void *dst, uint64 srcva, uint64 len);

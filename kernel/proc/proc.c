@@ -17,6 +17,7 @@
 #include "kernel/mm/ram.h"
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/pagetable.h"
+#include "kernel/mm/describe.h"
 #include "kernel/proc/proc.h"
 #include "kernel/mm/vmcheck.h"
 #include "kernel/trap/trap.h"
@@ -261,7 +262,7 @@ proc_fork(void)
   spin_unlock(&child->lock);
 
   sleeplock_acquire(&p->vm_lock);
-  if (uvm_fork_copy(p->pagetable, child->pagetable, p->sz) != 0) {
+  if (uvm_fork(p->pagetable, child->pagetable, p->sz) != 0) {
     spin_lock(&child->lock);
     proc_free(child);
     spin_unlock(&child->lock);

@@ -9,6 +9,7 @@
 #include "kernel/mm/kalloc.h"
 #include "kernel/mm/fault.h"
 #include "kernel/mm/pagetable.h"
+#include "kernel/mm/describe.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/trap/syscall.h"

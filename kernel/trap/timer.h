@@ -13,6 +13,7 @@
 extern struct spinlock ticks_lock;
 extern uint ticks;                 /* ticks since boot; needs ticks_lock */
 
+void timer_init(void);             /* once, before any hart takes a tick */
 void timer_tick(void);             /* re-arm this hart's timer; hart 0 also counts */
 #endif
 

@@ -43,9 +43,6 @@ extern char trampoline[], uservec[], userret[];
 void kernelvec(void);
 void user_trap(void);
 
-struct spinlock ticks_lock;
-uint ticks;
-
 enum irq_kind { IRQ_NONE, IRQ_DEVICE, IRQ_TIMER };
 
 static const char *const exception_names[] = {
@@ -73,28 +70,10 @@ exception_name(uint64 code)
 }
 
 void
-trap_init(void)
-{
-  spin_init(&ticks_lock, "ticks");
-}
-
-void
 trap_init_hart(void)
 {
   csr_write(stvec, (uint64)kernelvec);
   csr_set(scounteren, COUNTEREN_TIME);   /* user programs may rdtime (forkbench) */
-}
-
-void
-timer_tick(void)
-{
-  if (hart_id() == 0) {
-    spin_lock(&ticks_lock);
-    ticks++;
-    proc_wakeup(&ticks);
-    spin_unlock(&ticks_lock);
-  }
-  csr_write(stimecmp, csr_read(time) + TIMER_INTERVAL);
 }
 
 /* Handle an interrupt if scause is one; says which kind it was. */

@@ -79,14 +79,14 @@ write_to_writable_page_needs_nothing(void **state)
 }
 
 static void
-cow_write_with_one_owner_reuses(void **state)
+cow_write_with_one_reference_reuses(void **state)
 {
   (void)state;
   assert_int_equal(fault_decide(VA, pte(USER_COW), 1, FAULT_WRITE, NOT_LAZY), FAULT_REUSE);
 }
 
 static void
-cow_write_with_other_owners_copies(void **state)
+cow_write_with_other_references_copies(void **state)
 {
   (void)state;
   assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY), FAULT_COPY);
@@ -136,7 +136,7 @@ static void
 zero_page_write_copies_because_the_allocator_owns_it_too(void **state)
 {
   (void)state;
-  /* The zero page is mapped copy-on-write and always has a second owner. */
+  /* The zero page is mapped copy-on-write and always has a second reference. */
   assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_READ, NOT_LAZY), FAULT_NONE);
   assert_int_equal(fault_decide(VA, pte(USER_COW), 2, FAULT_WRITE, NOT_LAZY), FAULT_COPY);
 }
@@ -178,8 +178,8 @@ main(void)
     cmocka_unit_test(write_to_text_kills_even_when_shared),
     cmocka_unit_test(read_of_cow_page_is_not_a_cow_fault),
     cmocka_unit_test(write_to_writable_page_needs_nothing),
-    cmocka_unit_test(cow_write_with_one_owner_reuses),
-    cmocka_unit_test(cow_write_with_other_owners_copies),
+    cmocka_unit_test(cow_write_with_one_reference_reuses),
+    cmocka_unit_test(cow_write_with_other_references_copies),
     cmocka_unit_test(exec_needs_x),
     cmocka_unit_test(lazy_heap_read_maps_the_zero_page),
     cmocka_unit_test(lazy_heap_write_fills_a_fresh_page),
