@@ -26,7 +26,8 @@ struct pipe {
 };
 _Static_assert(sizeof(struct pipe) <= PGSIZE, "a pipe must fit the page it lives in");
 
-int pipe_alloc(struct file **rf, struct file **wf)
+int
+pipe_alloc(struct file **rf, struct file **wf)
 {
   struct pipe *pi = 0;
 
@@ -54,7 +55,8 @@ int pipe_alloc(struct file **rf, struct file **wf)
   return 0;
 }
 
-void pipe_close(struct pipe *pi, int writable)
+void
+pipe_close(struct pipe *pi, int writable)
 {
   spin_lock(&pi->lock);
   if (writable) {
@@ -71,7 +73,8 @@ void pipe_close(struct pipe *pi, int writable)
 }
 
 /* Longest run of bytes starting at ring position count that stays inside the ring. */
-static uint run_to_ring_end(uint count)
+static uint
+run_to_ring_end(uint count)
 {
   return PIPE_SIZE - count % PIPE_SIZE;
 }
@@ -87,7 +90,8 @@ static uint run_to_ring_end(uint count)
  * Takes pi->lock. Put all of buf in the ring, waiting for room: 0, or -1 if
  * the reader left or we were killed.
  */
-static int ring_put(struct pipe *pi, const char *buf, uint n)
+static int
+ring_put(struct pipe *pi, const char *buf, uint n)
 {
   struct proc *p = myproc();
   uint put = 0;
@@ -114,7 +118,8 @@ static int ring_put(struct pipe *pi, const char *buf, uint n)
   return 0;
 }
 
-int pipe_write(struct pipe *pi, uint64 user_addr, int n)
+int
+pipe_write(struct pipe *pi, uint64 user_addr, int n)
 {
   pagetable_t pt = myproc()->pagetable;
   char chunk[PIPE_SIZE];
@@ -138,7 +143,8 @@ int pipe_write(struct pipe *pi, uint64 user_addr, int n)
  * Takes pi->lock. Wait for data, then take up to max bytes: the count, 0 at
  * end of file, -1 if killed.
  */
-static int ring_take(struct pipe *pi, char *buf, uint max)
+static int
+ring_take(struct pipe *pi, char *buf, uint max)
 {
   struct proc *p = myproc();
   uint took = 0;
@@ -162,7 +168,8 @@ static int ring_take(struct pipe *pi, char *buf, uint max)
   return took;
 }
 
-int pipe_read(struct pipe *pi, uint64 user_addr, int n)
+int
+pipe_read(struct pipe *pi, uint64 user_addr, int n)
 {
   pagetable_t pt = myproc()->pagetable;
   char chunk[PIPE_SIZE];
