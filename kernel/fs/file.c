@@ -21,8 +21,8 @@
 /*
  * Bytes of one write() that go into one log transaction. A chunk of
  * WRITE_CHUNK_BLOCKS blocks at an unaligned offset touches one block more,
- * plus the inode, the indirect block and up to two bitmap blocks: 8 of the
- * MAXOPBLOCKS (10) an operation may log. Staying below the limit also keeps
+ * plus the inode, the indirect block and up to two bitmap blocks: 9 blocks
+ * (5 + 1 + 1 + 2), within the MAXOPBLOCKS (10) an operation may log. Staying below the limit also keeps
  * fewer buffers pinned while several writers share a commit.
  */
 #define WRITE_CHUNK_BLOCKS 4

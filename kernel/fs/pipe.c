@@ -80,10 +80,13 @@ run_to_ring_end(uint count)
 }
 
 /*
- * User memory is never touched with the pipe lock held: resolving a fault
- * may allocate or (with demand paging) sleep. Data passes through a kernel
- * buffer of one ring's size, and user_prepare() makes sure the user side of
- * each copy is ready before any byte leaves or enters the ring.
+ * User memory is never touched with the pipe lock held: fault work (a
+ * copy-on-write copy, a lazy fill, a file mapping's page) allocates, takes
+ * the address space's sleeplock and, for a file mapping, reads the file, so
+ * fault_resolve asserts that its caller holds no spinlock. Data passes
+ * through a kernel buffer of one ring's size, and user_prepare() does the
+ * fault work for the user side of each copy before any byte leaves or
+ * enters the ring.
  */
 
 /*
