@@ -10,6 +10,13 @@ Format read here (the page itself explains it to writers):
   | xv6 file | ours | note |           our paths in backticks under "ours"
 A row with no backticked name under "ours" must say "no equivalent" and give
 the reason with "because".
+
+The notes must stay true too: every C name a note mentions in backticks (an
+identifier followed by '(', one with an underscore such as `pt_walk` or
+`PTE_COW`, or an upper-case constant such as `TRAPFRAME`) is defined in the
+tree, unless it is one of xv6's names or a parameter the note lists, as in
+`(pt, va, modify)`. Renaming a kernel function then fails here until the
+notes that mention it follow.
 """
 import re
 from dataclasses import dataclass
@@ -26,6 +33,17 @@ KNOWN_HEADERS = {FUNCTION_HEADER: "function", FILE_HEADER: "file"}
 SEPARATOR_RE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
 BACKTICKED_RE = re.compile(r"`([^`]+)`")
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_]\w*$")
+# A backticked note text that names C: an identifier alone or followed by '('.
+NOTE_NAME_RE = re.compile(r"^([A-Za-z_]\w*)(?:\(.*\))?$")
+# ... and which of those are ours to check: called, or shaped like a kernel
+# name. Plain lower-case words (`satp`, `wfi`, `sz`) are registers,
+# instructions and variables as often as functions, so they are not checked.
+KERNEL_NAME_RE = re.compile(r"^(?:[A-Za-z]\w*_\w*|_[A-Za-z]\w*|[A-Z][A-Z0-9]+)$")
+# A backticked argument list, `(pt, va, npages, free_pages)`: its names are parameters.
+ARGUMENT_LIST_RE = re.compile(r"^\(([\w\s,]*)\)$")
+# Where a note's name may be defined besides the files of its row.
+SOURCE_DIRS = ["kernel", "user", "mkfs"]
+SOURCE_SUFFIXES = {".c", ".h", ".S", ".ld"}
 NO_EQUIVALENT = "no equivalent"
 REASON_WORD = "because"
 
@@ -183,12 +201,15 @@ def c_definition_kinds(name):
         rf"^(?!extern\b)[A-Za-z_][^;\n]*\([ \t]*\*[ \t]*(?:const[ \t]+)?{n}[ \t]*{arrays}\)[ \t]*\(",
         rf"^\}}[ \t]*{n}[ \t]*{arrays};",                                           # } var; after a struct body
         rf"^typedef\b[^;]*\b{n}[ \t]*;",                                            # typedef
+        rf"\benum\b[^;{{]*\{{(?:[^}}]*?[,\s])?{n}[ \t]*(?:=[^,}}]*)?[,}}]",                # enum constant
     ]
 
 
 def is_defined_in(path, name):
     """Is name defined in the file at path (relative to the repository)?"""
     text = (REPO / path).read_text()
+    if path.endswith(".ld"):                                     # linker script symbol
+        return re.search(rf"(?:^|[\s(]){re.escape(name)}[ \t]*=", text, re.M) is not None
     if path.endswith(".S"):
         return re.search(rf"^[ \t]*{re.escape(name)}:", text, re.M) is not None
     code = without_c_comments(text)
@@ -285,3 +306,52 @@ def test_every_xv6_kernel_file_has_a_row():
     have = {path for row in rows_of("file") for path in row.ticked("xv6 file")}
     missing = [path for path in XV6_KERNEL_FILES if path not in have]
     assert not missing, f"expected a row in {DOC_NAME}'s file table for each xv6 file; missing: {missing}"
+
+
+# ---- the notes ----
+
+def note_names(note):
+    """The C names a note mentions that the tree must define, and the parameters it lists."""
+    ticked = BACKTICKED_RE.findall(note)
+    parameters = {name.strip() for text in ticked if (args := ARGUMENT_LIST_RE.match(text))
+                  for name in args.group(1).split(",")}
+    names = []
+    for text in ticked:
+        found = NOTE_NAME_RE.match(text)
+        if found and (text.endswith(")") or KERNEL_NAME_RE.match(found.group(1))):
+            if found.group(1) not in parameters and found.group(1) not in names:
+                names.append(found.group(1))
+    return names
+
+
+def source_files():
+    return sorted(str(p.relative_to(REPO)) for d in SOURCE_DIRS for p in (REPO / d).rglob("*")
+                  if p.suffix in SOURCE_SUFFIXES and p.is_file())
+
+
+def test_note_names_are_picked_out():
+    note = ("Same `(pt, va, modify)`: with `modify` it un-shares through `leaf_table_own` and "
+            "clears `PTE_TABLE_PROTECTED`; calls `csr_read(scause)` and `kvm_init`, as xv6's "
+            "`walk(pt, va, 1)` does, unlike `satp`, `TRAPFRAME` or `wfi`; see `tests/x.py`.")
+    names = note_names(note)
+    assert names == ["leaf_table_own", "PTE_TABLE_PROTECTED", "csr_read", "kvm_init", "walk",
+                     "TRAPFRAME"], f"unexpected names picked from the sample note: {names}"
+
+
+def test_every_name_a_note_mentions_is_defined():
+    xv6_names = xv6_names_with_rows() | set(XV6_KERNEL_NAMES)
+    sources = source_files()
+    checked = 0
+    missing = []
+    for row in rows_of("function") + rows_of("file"):
+        own = [p for p in row.ticked("where") if (REPO / p).is_file()] if row.kind == "function" else []
+        for name in note_names(row.cells["note"]):
+            if name in xv6_names:
+                continue   # xv6's own name, quoted to compare with
+            checked += 1
+            if not any(is_defined_in(p, name) for p in own + sources):
+                missing.append(f"{row.where()}: the note names `{name}`, which nothing in "
+                               f"{', '.join(own + SOURCE_DIRS)} defines")
+    assert checked > 0, f"expected the notes of {DOC_NAME} to name some of our functions"
+    assert not missing, "\n".join(missing)
+
