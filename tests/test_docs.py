@@ -17,6 +17,10 @@ identifier followed by '(', one with an underscore such as `pt_walk` or
 tree, unless it is one of xv6's names or a parameter the note lists, as in
 `(pt, va, modify)`. Renaming a kernel function then fails here until the
 notes that mention it follow.
+
+README.md and the other pages: every page they link to or name exists, every
+`make` goal README shows is a Makefile target, and README's quick start keeps
+a block of two commands for each of run, test, debug and measure.
 """
 import re
 from dataclasses import dataclass
@@ -355,3 +359,83 @@ def test_every_name_a_note_mentions_is_defined():
     assert checked > 0, f"expected the notes of {DOC_NAME} to name some of our functions"
     assert not missing, "\n".join(missing)
 
+
+
+# ---- README and the other pages ----
+
+README_NAME = "README.md"
+MARKDOWN_LINK_RE = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+DOC_PATH_RE = re.compile(r"(?<![\w/.])(docs/[\w.-]+\.md)")
+MAKE_COMMAND_RE = re.compile(r"^\s+make\s+([^#\n]*)", re.M)
+MAKEFILE_TARGET_RE = re.compile(r"^([A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)*)[ \t]*:(?!=)", re.M)
+# What README must keep: a quick start with two commands for each thing a new user does.
+QUICK_START = {"run": "make qemu", "test": "make test", "debug": "make qemu-gdb",
+               "measure": "make bench"}   # task -> the command its block starts with
+
+
+def pages():
+    """README.md and every page under docs/, as (relative path, text)."""
+    found = [(README_NAME, (REPO / README_NAME).read_text())]
+    found += [(str(p.relative_to(REPO)), p.read_text()) for p in sorted((REPO / "docs").glob("*.md"))]
+    return found
+
+
+def test_every_page_a_doc_links_to_exists():
+    missing = []
+    for name, text in pages():
+        base = (REPO / name).parent
+        for target in MARKDOWN_LINK_RE.findall(text):
+            if "://" not in target and not (base / target).exists():
+                missing.append(f"{name}: link to {target}, which does not exist")
+        for path in DOC_PATH_RE.findall(text):
+            if not (REPO / path).exists():
+                missing.append(f"{name}: names {path}, which does not exist")
+    assert not missing, "\n".join(missing)
+
+
+def makefile_targets():
+    text = (REPO / "Makefile").read_text()
+    return {target for line in MAKEFILE_TARGET_RE.findall(text) for target in line.split()}
+
+
+def make_goals(arguments):
+    """The goals of a `make ...` command line: the words that are not VAR=value or options."""
+    return [word for word in arguments.split() if "=" not in word and not word.startswith("-")]
+
+
+def test_every_make_command_in_readme_names_a_real_target():
+    targets = makefile_targets()
+    text = (REPO / README_NAME).read_text()
+    commands = MAKE_COMMAND_RE.findall(text)
+    assert commands, f"expected `make ...` command lines in {README_NAME}"
+    unknown = [f"make {args.strip()}: no target {goal!r}" for args in commands
+               for goal in make_goals(args) if goal not in targets]
+    assert not unknown, f"{README_NAME} shows make goals the Makefile lacks:\n" + "\n".join(unknown)
+
+
+def quick_start_blocks():
+    """README's quick start as {task: [command lines]}: a block of indented lines per task,
+    the first one's comment opening with the task's name and a colon."""
+    text = (REPO / README_NAME).read_text()
+    start = text.find("## Quick start")
+    assert start >= 0, f"expected a `## Quick start` section in {README_NAME}"
+    end = text.find("\n## ", start + 1)
+    blocks = {}
+    for block in re.split(r"\n[ \t]*\n", text[start:end if end > 0 else len(text)]):
+        lines = [line.strip() for line in block.splitlines() if line.startswith("    ")]
+        task = re.search(r"#\s*(\w+)", lines[0]) if lines else None
+        if task:
+            blocks[task.group(1)] = [line.split("#")[0].strip() for line in lines]
+    return blocks
+
+
+def test_readme_quick_start_has_two_commands_for_each_task():
+    blocks = quick_start_blocks()
+    problems = []
+    for task, first in QUICK_START.items():
+        commands = blocks.get(task, [])
+        if len(commands) != 2:
+            problems.append(f"{task}: expected a block of two commands, saw {commands}")
+        elif commands[0].split()[:len(first.split())] != first.split():
+            problems.append(f"{task}: expected the block to start with `{first}`, saw {commands}")
+    assert not problems, f"{README_NAME}'s quick start:\n" + "\n".join(problems)
