@@ -22,7 +22,7 @@ from test_programs import run_leaving_no_trace
 CASES = ["place", "offset", "lazy", "private_write", "shared_write", "shared_exit", "open_modes",
          "readonly_store", "unmapped_touch", "close_fd", "munmap_parts", "fork_private",
          "fork_shared", "exec_drops", "anon_private", "anon_shared", "bad_args", "private_sees_shared",
-         "costs"]
+         "costs", "fork_flat"]
 CASE_RE = re.compile(r"^mmapcheck: (\w+) (ok|FAILED\b.*)$", re.M)
 DONE = "mmapcheck: done"
 KILLED_RE = re.compile(r"^mmapcheck: killed pid (\d+) va (0x[0-9a-f]+)$", re.M)

@@ -14,7 +14,7 @@
  *   0x0000000000000000-0x0000000000002000      2 pages  text, 2 owners
  *   0x0000000000004000-0x0000000000005000      1 page   guard
  *   0x0000000000006000-0x0000000000010000     10 pages  lazy (unmapped)
- *   0x0000003fffffc000-0x0000003fffffe000      2 pages  mapping shared rw- vmmap.demo
+ *   0x0000003fffdfe000-0x0000003fffe00000      2 pages  mapping shared rw- vmmap.demo
  *                                                       offset 0, 1 resident, 1 dirty
  * If the map could not all be fetched, the header ends ", N not shown".
  */

@@ -5,6 +5,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/fcntl.h"
 #include "kernel/lib/klib.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/mm/kalloc.h"
@@ -28,7 +29,7 @@ struct fault_ctx {
   pte_t old_pte;                /* its value when the fault was decided */
   uint64 old_pa;                /* the page mapped now */
   uint32 refs;                  /* owners of old_pa; read for copy-on-write pages only */
-  int lazy;                     /* va is lazy heap: between the heap's base and the break */
+  struct fault_where where;     /* lazy heap, a mapping, or neither */
   struct vma *vma;              /* the mapping va lies in (mmap), or 0 */
   enum fault_step step;         /* what fault_decide chose */
   int table_owned;              /* pte's leaf table is known to be this space's alone */
@@ -69,9 +70,9 @@ new_page(const void *from, uint64 *ns)
   return page;
 }
 
-/* The PTE for a now-private page: writable (and written: a write resolves it), no longer copy-on-write. */
+/* The PTE for a page this space may now write: writable (and written: a write resolves it), no longer copy-on-write. */
 static pte_t
-private_pte(pte_t old, uint64 pa)
+writable_pte(pte_t old, uint64 pa)
 {
   return PA2PTE(pa) | ((PTE_FLAGS(old) | PTE_W | PTE_A | PTE_D) & ~(PTE_COW | PTE_AHEAD));
 }
@@ -141,8 +142,20 @@ static void
 fault_reuse(struct fault_ctx *f)
 {
   KASSERT(f->old_pa != (uint64)page_zero());   /* its allocator reference never goes */
-  *f->pte = private_pte(*f->pte, f->old_pa);
+  *f->pte = writable_pte(*f->pte, f->old_pa);
   COUNT(f, cow_reuses);
+}
+
+/*
+ * Unprotect: the address-space lock held, nothing else taken. Fork shared
+ * the leaf table holding this page of a shared mapping, and sharing a table
+ * write-protects all of it; the table is ours now (fault_own_table), and
+ * the page is meant to be shared: writable again, the same page.
+ */
+static void
+fault_unprotect(struct fault_ctx *f)
+{
+  *f->pte = writable_pte(*f->pte, f->old_pa);
 }
 
 /*
@@ -160,7 +173,7 @@ fault_copy(struct fault_ctx *f)
   void *copy = new_page(from_zero ? 0 : (void *)f->old_pa, &took);
   if (copy == 0)
     return from_zero ? FAULT_NO_MEMORY_FILL : FAULT_NO_MEMORY;
-  *f->pte = private_pte(*f->pte, (uint64)copy);
+  *f->pte = writable_pte(*f->pte, (uint64)copy);
   page_free((void *)f->old_pa);
   if (from_zero) {
     COUNT(f, page_fills);
@@ -170,13 +183,6 @@ fault_copy(struct fault_ctx *f)
     COUNT_N(f, cow_copy_ns, took);
   }
   return FAULT_RESOLVED;
-}
-
-/* The PROT_ bits of the mapping the fault lies in, or 0 (fault_decide's map_prot). */
-static int
-map_prot(const struct fault_ctx *f)
-{
-  return f->vma ? f->vma->prot : 0;
 }
 
 /*
@@ -197,7 +203,7 @@ fault_own_table(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
   if (own != f->pte) {
     f->pte = own;
     f->refs = page_refcount((void *)f->old_pa);
-    f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy, map_prot(f));
+    f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->where);
   }
   return FAULT_RESOLVED;
 }
@@ -222,24 +228,25 @@ space_lock_for(pagetable_t pt)
 }
 
 /*
- * Is page va lazy heap of pt's process? Only the current process's table has
- * a lazy heap here: the other tables fault_resolve sees (exec's new image)
- * are mapped in full. The break moves only by the process itself, so no lock
- * is needed to read it.
+ * What page va of pt lies in: the lazy heap, a mapping (f->vma), or
+ * neither. Only the current process's table has a lazy heap or mappings:
+ * the other tables fault_resolve sees (exec's new image) are mapped in full.
+ * Only the process itself moves its break or changes its mappings, so no
+ * lock is needed to read them. Mappings lie above the break: a heap address
+ * needs no search.
  */
-static int
-is_lazy_heap(pagetable_t pt, uint64 va)
+static void
+find_where(struct fault_ctx *f, pagetable_t pt)
 {
   struct proc *p = myproc();
-  return p && p->pagetable == pt && va >= p->heap_base && va < p->sz;
-}
-
-/* The mapping that covers va in pt, when pt is the current process's table (as is_lazy_heap). */
-static struct vma *
-mapping_at(pagetable_t pt, uint64 va)
-{
-  struct proc *p = myproc();
-  return (p && p->pagetable == pt) ? mmap_find(p, va) : 0;
+  if (p == 0 || p->pagetable != pt)
+    return;
+  if (f->va < p->sz) {
+    f->where.lazy = f->va >= p->heap_base;
+  } else if ((f->vma = mmap_find(p, f->va)) != 0) {
+    f->where.map_prot = f->vma->prot;
+    f->where.map_shared = (f->vma->flags & MAP_SHARED) != 0;
+  }
 }
 
 /*
@@ -257,11 +264,10 @@ fault_begin_at(struct fault_ctx *f, pagetable_t pt, pte_t *pte, uint64 va,
   /* Only a copy-on-write page's owners matter; skip the lookup on the common path. */
   if ((f->old_pte & PTE_V) && (f->old_pte & PTE_COW))
     f->refs = page_refcount((void *)f->old_pa);
-  if ((f->old_pte & PTE_V) == 0) {
-    f->lazy = is_lazy_heap(pt, f->va);
-    f->vma = f->lazy ? 0 : mapping_at(pt, f->va);
-  }
-  f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->lazy, map_prot(f));
+  /* Where the page lies matters to a page not mapped yet, and to a copy-on-write one. */
+  if ((f->old_pte & PTE_V) == 0 || (f->old_pte & PTE_COW))
+    find_where(f, pt);
+  f->step = fault_decide(f->va, f->old_pte, f->refs, access, f->where);
 }
 
 static void
@@ -290,9 +296,14 @@ fault_act(struct fault_ctx *f, pagetable_t pt, enum fault_access access)
     return fault_fill(f, pt);
   if (f->step == FAULT_FILL_MAP)
     return fault_fill_map(f, pt, access);
-  COUNT(f, cow_faults);
+  if (f->step != FAULT_UNPROTECT)
+    COUNT(f, cow_faults);
   if (fault_own_table(f, pt, access) != FAULT_RESOLVED)
     return FAULT_NO_MEMORY;
+  if (f->step == FAULT_UNPROTECT) {
+    fault_unprotect(f);                     /* cannot fail */
+    return FAULT_RESOLVED;
+  }
   if (f->step == FAULT_REUSE) {
     fault_reuse(f);                         /* cannot fail */
     return FAULT_RESOLVED;

@@ -5,13 +5,16 @@
  * treated the same whether the CPU or the kernel makes it.
  *
  * The steps, named as in the design (docs/cow.md, docs/vm.md):
- *   decide  fault_decide(): pure function of the PTE, the page's owners and
- *           whether the address is lazy heap
- *   fill    a lazy heap page nothing maps yet: a read maps the zero page,
- *           a write maps a fresh zeroed page
- *   reuse   the faulting process is the page's only owner: make it writable
- *   copy    others share the page: copy it, map the copy, drop the old share
- *           (a write to the zero page is a copy that needs no copying)
+ *   decide     fault_decide(): pure function of the PTE, the page's owners
+ *              and what the address lies in (lazy heap, a mapping)
+ *   fill       a lazy heap page nothing maps yet: a read maps the zero page,
+ *              a write maps a fresh zeroed page; a mapping's page nothing
+ *              maps yet: its file's bytes, or its shared object's page
+ *   reuse      the faulting process is the page's only owner: make it writable
+ *   copy       others share the page: copy it, map the copy, drop the old
+ *              share (a write to the zero page is a copy that needs no copying)
+ *   unprotect  a shared mapping's page that fork write-protected with its
+ *              leaf table: writable again, the same page (sharing is the point)
  */
 #ifndef KERNEL_MM_FAULT_H
 #define KERNEL_MM_FAULT_H
@@ -29,17 +32,23 @@ enum fault_step {
   FAULT_REUSE,      /* copy-on-write page with one owner: make it writable in place */
   FAULT_COPY,       /* copy-on-write page with other owners: give this process a copy */
   FAULT_FILL_MAP,   /* mmap page, first touch: a fresh page with the file's bytes (or zeros) */
+  FAULT_UNPROTECT,  /* shared mapping's page write-protected by fork: make it writable in place */
+};
+
+/* What a user address lies in, as far as a fault cares. */
+struct fault_where {
+  int lazy;         /* the process's lazy heap: between the heap's base and the break */
+  int map_prot;     /* the PROT_ bits of the mapping it lies in (kernel/fcntl.h), or 0: none */
+  int map_shared;   /* that mapping is MAP_SHARED */
 };
 
 /*
  * Decide, from the page-aligned address, its PTE (0 if none), the page's
- * reference count, whether va lies in the process's lazy heap (between the
- * heap's base and the break), and the PROT_ bits of the mapping va lies in
- * (0 if none: kernel/fcntl.h), what an access needs. Pure: no locks, no side
- * effects.
+ * reference count and what the address lies in, what an access needs.
+ * Pure: no locks, no side effects.
  */
 enum fault_step fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access,
-                             int lazy, int map_prot);
+                             struct fault_where where);
 
 enum fault_result {
   FAULT_RESOLVED = 0,
@@ -67,7 +76,6 @@ void fault_counters(struct proc_vmcount *out);
 uint64 fault_ahead_unused(void);
 
 #define WRITE_AHEAD_MAX  512                  /* pages one write fault may resolve */
-#define LEAF_TABLE_SPAN  (1UL << PXSHIFT(1))  /* bytes one leaf page table maps: 2 MiB */
 
 /*
  * After the CPU's write fault at va in process p (the current one) was

@@ -17,15 +17,15 @@ static const int access_prot[] = {
 };
 
 enum fault_step
-fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, int lazy, int map_prot)
+fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, struct fault_where where)
 {
   if (va >= MAXVA)
     return FAULT_KILL;
-  if ((pte & PTE_V) == 0 && map_prot != 0)
-    return (map_prot & access_prot[access]) ? FAULT_FILL_MAP : FAULT_KILL;
+  if ((pte & PTE_V) == 0 && where.map_prot != 0)
+    return (where.map_prot & access_prot[access]) ? FAULT_FILL_MAP : FAULT_KILL;
   if ((pte & PTE_V) == 0) {
     /* Heap pages are readable and writable, never executable. */
-    if (!lazy || access == FAULT_EXEC)
+    if (!where.lazy || access == FAULT_EXEC)
       return FAULT_KILL;             /* above the break, the guard page, or a jump into data */
     return access == FAULT_READ ? FAULT_FILL_ZERO : FAULT_FILL;
   }
@@ -35,5 +35,7 @@ fault_decide(uint64 va, pte_t pte, uint32 refs, enum fault_access access, int la
     return FAULT_NONE;
   if (access != FAULT_WRITE || (pte & PTE_COW) == 0)
     return FAULT_KILL;               /* read-only for real: text, or a bad access */
+  if (where.map_shared)
+    return FAULT_UNPROTECT;          /* every sharer writes the one page */
   return refs == 1 ? FAULT_REUSE : FAULT_COPY;
 }

@@ -2,9 +2,12 @@
  * mmap.c: mappings of files and anonymous memory (see mmap.h): placing them,
  * the system calls, fork, and writing shared pages back when they go.
  *
- * The mapping area lies between the heap's limit and a guard page under the
- * trapframe. New mappings are placed top down, each in the highest gap that
- * fits; sbrk may not grow the heap past the lowest one (mmap_heap_limit).
+ * The mapping area lies between the heap's limit and the topmost leaf page
+ * table (USER_TOP_TABLE), which holds only each process's own trapframe and
+ * trampoline: so every leaf table that maps a mapping's pages can be shared
+ * by fork, as the heap's are, and fork stays flat however much is mapped.
+ * New mappings are placed top down, each in the highest gap that fits; sbrk
+ * may not grow the heap past the lowest one (mmap_heap_limit).
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -28,7 +31,7 @@
 #include "kernel/mm/mapcache.h"
 #include "kernel/mm/mmap.h"
 
-#define MMAP_TOP    (TRAPFRAME - PGSIZE)   /* a guard page between the mappings and the trapframe */
+#define MMAP_TOP    USER_TOP_TABLE         /* fork shares every leaf table below it */
 #define HEAP_GAP    PGSIZE                 /* at least this much unmapped between heap and mappings */
 #define PROT_ALL    (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN   (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS)
@@ -217,6 +220,17 @@ write_back(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
   return written;
 }
 
+/* Forget v: its file and object references go; its pages stay mapped. The address-space lock held. */
+static struct file *
+forget(struct vma *v)
+{
+  struct file *f = v->file;
+  if (v->obj)
+    mapobj_put(v->obj);                   /* under the lock: vmcheck sees the cache change with it */
+  *v = (struct vma){ 0 };
+  return f;
+}
+
 /*
  * Unmap [lo, hi) of v (written back first if shared) and shrink, split or
  * free v to match. Called without the address-space lock; takes it.
@@ -227,16 +241,24 @@ unmap_part(struct proc *p, struct vma *v, uint64 lo, uint64 hi)
 {
   if (lo > v->start && hi < v->end && free_slot(p) == 0)
     return -1;                            /* a hole in the middle needs a second vma */
+  /*
+   * A leaf table that keeps pages outside [lo, hi) must be ours before
+   * some of its entries go (fork may share it): that can take a page, so
+   * do it first, and fail with nothing changed if there is none.
+   */
+  sleeplock_acquire(&p->vm_lock);
+  int owned = leaf_table_make_private(p->pagetable, lo) == 0 &&
+              leaf_table_make_private(p->pagetable, hi - PGSIZE) == 0;
+  sleeplock_release(&p->vm_lock);
+  if (!owned)
+    return -1;
   uint64 written = is_shared_file(v) ? write_back(p, v, lo, hi) : 0;
   struct file *to_close = 0;
   sleeplock_acquire(&p->vm_lock);
   fault_count_writebacks(p->pagetable, written);
   pt_unmap(p->pagetable, lo, (hi - lo) / PGSIZE, 1);
   if (lo == v->start && hi == v->end) {
-    to_close = v->file;
-    if (v->obj)
-      mapobj_put(v->obj);                 /* under the lock: vmcheck sees the cache change with it */
-    *v = (struct vma){ 0 };
+    to_close = forget(v);
   } else if (lo == v->start) {
     v->offset += hi - v->start;
     v->start = hi;
@@ -277,12 +299,24 @@ sys_munmap(void)
   return 0;
 }
 
+/*
+ * Exit and exec: the pages stay in the page table, which goes whole
+ * (uvm_free) just after, so nothing here needs memory and nothing can fail.
+ */
 void
 mmap_drop_all(struct proc *p)
 {
-  for (struct vma *v = p->vmas; v < &p->vmas[NVMA]; v++)
-    if (v->end != 0)
-      unmap_part(p, v, v->start, v->end);   /* a whole vma: never needs a slot */
+  for (struct vma *v = p->vmas; v < &p->vmas[NVMA]; v++) {
+    if (v->end == 0)
+      continue;
+    uint64 written = is_shared_file(v) ? write_back(p, v, v->start, v->end) : 0;
+    sleeplock_acquire(&p->vm_lock);
+    fault_count_writebacks(p->pagetable, written);
+    struct file *f = forget(v);
+    sleeplock_release(&p->vm_lock);
+    if (f)
+      file_close(f);                      /* may end a log operation: no lock held */
+  }
 }
 
 int
@@ -308,7 +342,8 @@ mmap_describe(struct proc *p, struct vmmap_run *runs)
 }
 
 /*
- * Map child's copy of page va of v: a shared mapping's page as it is (clean
+ * Page by page, for builds whose fork does not share leaf tables: map
+ * child's copy of page va of v: a shared mapping's page as it is (clean
  * in the child, so each writes back only what it wrote itself); a private
  * one copy-on-write in both, like the heap's pages.
  */
@@ -325,26 +360,45 @@ share_page(struct vma *v, pte_t *parent_pte, pagetable_t child, uint64 va)
   return 0;
 }
 
-/* Undo mmap_fork in a child that never ran: its pages and file references go, nothing is written. */
+static int
+share_pages(struct proc *parent, struct proc *child, struct vma *v)
+{
+  uint64 va = v->start;
+  for (pte_t *pte; (pte = pt_next_leaf(parent->pagetable, &va, v->end)) != 0; va += PGSIZE)
+    if (share_page(v, pte, child->pagetable, va) != 0)
+      return -1;
+  return 0;
+}
+
+/*
+ * Undo mmap_fork in a child that never ran: its file and object references
+ * go, nothing is written; the pages go with its page table (uvm_free).
+ */
 static void
 forget_all(struct proc *child)
 {
   for (struct vma *v = child->vmas; v < &child->vmas[NVMA]; v++) {
     if (v->end == 0)
       continue;
-    pt_unmap(child->pagetable, v->start, (v->end - v->start) / PGSIZE, 1);
-    if (v->file)
-      file_close(v->file);                /* the parent holds the file too: not the last reference */
-    if (v->obj)
-      mapobj_put(v->obj);
-    *v = (struct vma){ 0 };
+    struct file *f = forget(v);
+    if (f)
+      file_close(f);                      /* the parent holds the file too: not the last reference */
   }
 }
 
+/*
+ * With shared leaf tables (the default build) the child gets the tables
+ * that map the whole area, a step per 2 MiB: a shared mapping's pages
+ * turn read-only in both, and the first store in each makes its page
+ * writable again, the same page (fault.c, unprotect); a private one's are
+ * copy-on-write as the heap's. Dirty bits go with the table, so the child
+ * may write back a page its parent dirtied: the same bytes, written twice.
+ */
 int
 mmap_fork(struct proc *parent, struct proc *child)
 {
   KASSERT(sleeplock_held(&parent->vm_lock));
+  uint64 lowest = MMAP_TOP;
   for (int i = 0; i < NVMA; i++) {
     struct vma *v = &parent->vmas[i];
     if (v->end == 0)
@@ -354,14 +408,14 @@ mmap_fork(struct proc *parent, struct proc *child)
       file_dup(v->file);
     if (v->obj)
       mapobj_dup(v->obj);
-    uint64 va = v->start;
-    pte_t *pte;
-    for (; (pte = pt_next_leaf(parent->pagetable, &va, v->end)) != 0; va += PGSIZE) {
-      if (share_page(v, pte, child->pagetable, va) != 0) {
-        forget_all(child);
-        return -1;
-      }
-    }
+    lowest = MIN(lowest, v->start);
+    if (!FORK_SHARES_TABLES && share_pages(parent, child, v) != 0)
+      goto fail;
   }
+  if (FORK_SHARES_TABLES && uvm_fork_tables(parent->pagetable, child->pagetable, lowest, MMAP_TOP) != 0)
+    goto fail;
   return 0;
+fail:
+  forget_all(child);
+  return -1;
 }

@@ -99,6 +99,25 @@ leaf_table_own(pte_t *dir)
   return 0;
 }
 
+/* leaf_table_own, and the table is open to change: a caller may make an entry writable. */
+static int
+leaf_table_open(pte_t *dir)
+{
+  if (leaf_table_own(dir) != 0)
+    return -1;
+  *dir &= ~PTE_TABLE_PROTECTED;
+  return 0;
+}
+
+int
+leaf_table_make_private(pagetable_t pt, uint64 va)
+{
+  pte_t *dir = pt_dir_entry(pt, va, 0);
+  if (dir == 0 || (*dir & PTE_V) == 0)
+    return 0;                       /* no table: nothing to make private */
+  return leaf_table_open(dir);
+}
+
 pte_t *
 pt_walk(pagetable_t pt, uint64 va, int modify)
 {
@@ -112,10 +131,8 @@ pt_walk(pagetable_t pt, uint64 va, int modify)
     if (!modify || (table = page_alloc()) == 0)
       return 0;
     *dir = PA2PTE(table) | PTE_V;
-  } else if (modify) {
-    if (leaf_table_own(dir) != 0)
-      return 0;
-    *dir &= ~PTE_TABLE_PROTECTED;   /* the caller may make an entry writable */
+  } else if (modify && leaf_table_open(dir) != 0) {
+    return 0;
   }
   return &((pagetable_t)PTE2PA(*dir))[PX(0, va)];
 }
@@ -351,7 +368,7 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
    * it must become ours before it changes. That takes a page, so do it
    * first, and give up (-1 from sbrk) with nothing changed if there is none.
    */
-  if (from % LEAF_TABLE_SPAN != 0 && pt_walk(pt, from, 0) != 0 && pt_walk(pt, from, 1) == 0)
+  if (from % LEAF_TABLE_SPAN != 0 && leaf_table_make_private(pt, from) != 0)
     return oldsz;
   pt_unmap(pt, from, (to - from) / PGSIZE, 1);
   pt_prune(pt, PT_LEVELS - 1, 0, from, to);
@@ -359,9 +376,9 @@ uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz)
 }
 
 void
-uvm_free(pagetable_t pt, uint64 sz)
+uvm_free(pagetable_t pt)
 {
-  pt_unmap(pt, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  pt_unmap(pt, 0, MAXVA / PGSIZE, 1);   /* heap and mappings: holes are skipped a table at a time */
   pt_free_tables(pt);
 }
 
@@ -416,7 +433,6 @@ fork_share_page(pte_t *parent_pte, pagetable_t child, uint64 va)
  * on several harts) breaks this: the parent's translations must then be shot
  * down here, on every hart that may hold them. Same for the fault steps.
  */
-#if COW_FORK == 2
 /* Every leaf in the table loses PTE_W and becomes copy-on-write; text is left as it is. */
 static void
 leaf_table_protect(pagetable_t table)
@@ -429,17 +445,18 @@ leaf_table_protect(pagetable_t table)
 }
 
 /*
- * Share the leaf tables below `end` (a multiple of LEAF_TABLE_SPAN) with the child:
+ * Share with the child the leaf tables that map anything in [start, end):
  * its level-1 entries point at the parent's tables, each of which gains an
  * owner. The first fork of a table write-protects its entries and marks the
  * parent's entry PTE_TABLE_PROTECTED; later forks just take a reference,
  * until a change makes one of its pages writable again (pt_walk clears the
  * mark). So fork costs one step per 2 MiB that holds anything, not per page.
  */
-static int
-fork_share_tables(pagetable_t parent, pagetable_t child, uint64 end)
+int
+uvm_fork_tables(pagetable_t parent, pagetable_t child, uint64 start, uint64 end)
 {
-  for (uint64 va = 0; va < end; va += LEAF_TABLE_SPAN) {
+  KASSERT(end <= USER_TOP_TABLE);             /* each space maps its own top table */
+  for (uint64 va = start & ~(LEAF_TABLE_SPAN - 1); va < end; va += LEAF_TABLE_SPAN) {
     pte_t *from = pt_dir_entry(parent, va, 0);
     if (from == 0) {
       va = (va | ((1UL << PXSHIFT(2)) - 1)) + 1 - LEAF_TABLE_SPAN;   /* no level-1 table: skip 1 GiB */
@@ -447,43 +464,40 @@ fork_share_tables(pagetable_t parent, pagetable_t child, uint64 end)
     }
     if ((*from & PTE_V) == 0)
       continue;
+    pte_t *to = pt_dir_entry(child, va, 1);
+    if (to == 0)
+      return -1;
+    if (*to & PTE_V)
+      continue;                               /* shared already, with the range below */
     if ((*from & PTE_TABLE_PROTECTED) == 0) {
       leaf_table_protect((pagetable_t)PTE2PA(*from));
       *from |= PTE_TABLE_PROTECTED;
     }
-    pte_t *to = pt_dir_entry(child, va, 1);
-    if (to == 0)
-      return -1;
     page_ref_inc((void *)PTE2PA(*from));
     *to = *from;
   }
   return 0;
 }
-#endif
 
 int
 uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz)
 {
   uint64 va = 0;
   pte_t *pte;
-#if COW_FORK == 2
-  /*
-   * Whole leaf tables, except the top one: it holds the trapframe and the
-   * trampoline, which each address space maps for itself, so the user pages
-   * it could hold (a heap grown that far) are shared one by one below.
-   */
-  va = MIN((sz + LEAF_TABLE_SPAN - 1) & ~(LEAF_TABLE_SPAN - 1), TRAPFRAME & ~(LEAF_TABLE_SPAN - 1));
-  if (fork_share_tables(parent, child, va) != 0)
-    goto fail;
-#endif
+  if (FORK_SHARES_TABLES) {
+    /*
+     * Whole leaf tables, except the top one: the user pages it could hold
+     * (a heap grown that far) are shared one by one below.
+     */
+    va = MIN((sz + LEAF_TABLE_SPAN - 1) & ~(LEAF_TABLE_SPAN - 1), USER_TOP_TABLE);
+    if (uvm_fork_tables(parent, child, 0, va) != 0)
+      return -1;
+  }
   /* Holes (the guard page, untouched lazy heap) stay holes in both. */
   for (; (pte = pt_next_leaf(parent, &va, sz)) != 0; va += PGSIZE)
     if (fork_share_page(pte, child, va) != 0)
-      goto fail;
+      return -1;
   return 0;
-fail:
-  pt_unmap(child, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  return -1;
 }
 
 /* ---- reading an address space for observers (vmstat, vmmap, ^P) ---- */

@@ -15,10 +15,19 @@
 
 #include "kernel/types.h"
 #include "kernel/riscv.h"
+#include "kernel/memlayout.h"
 #include "kernel/mm/fault.h"
 #include "kernel/vmstat.h"
 
 extern pagetable_t kernel_pagetable;
+
+#define LEAF_TABLE_SPAN  (1UL << PXSHIFT(1))  /* bytes one leaf page table maps: 2 MiB */
+/*
+ * The first address of the topmost leaf table. Each address space maps its
+ * own trapframe and the trampoline there, so fork never shares that table;
+ * every table below it may be shared.
+ */
+#define USER_TOP_TABLE   (TRAPFRAME & ~(LEAF_TABLE_SPAN - 1))
 
 void kvm_init(void);        /* build the kernel page table (boot hart) */
 void kvm_init_hart(void);   /* switch this hart to it */
@@ -31,6 +40,12 @@ void kvm_map(pagetable_t kpt, uint64 va, uint64 pa, uint64 size, int perm);
  * copied, so the PTE returned is this address space's own.
  */
 pte_t *pt_walk(pagetable_t pt, uint64 va, int modify);
+/*
+ * If a leaf table maps va's 2 MiB in pt, make it pt's own (a copy, when
+ * shared), so that entries in it may change: 0, or -1 when out of memory
+ * (nothing changed). Before a change that leaves some of a table's pages.
+ */
+int leaf_table_make_private(pagetable_t pt, uint64 va);
 /* Map [va, va+size) to pa; -1 when out of memory. Panics on a remap or an unaligned range. */
 int  pt_map(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int perm);
 /*
@@ -50,9 +65,23 @@ pagetable_t uvm_create(void);
 uint64 uvm_alloc(pagetable_t pt, uint64 oldsz, uint64 newsz, int xperm);
 /* Shrink from oldsz to newsz: returns newsz, or oldsz (nothing changed) when out of memory. */
 uint64 uvm_dealloc(pagetable_t pt, uint64 oldsz, uint64 newsz);
-void uvm_free(pagetable_t pt, uint64 sz);
-/* Give child the parent's first sz bytes: shared copy-on-write, or copied when COW_FORK=0. */
+/* Free every user page pt maps (the trapframe and trampoline unmapped first) and the tables. */
+void uvm_free(pagetable_t pt);
+/*
+ * Give child the parent's first sz bytes: shared copy-on-write, or copied
+ * when COW_FORK=0. On failure (-1, out of memory) what was given stays in
+ * the child's table, for uvm_free.
+ */
 int  uvm_fork_copy(pagetable_t parent, pagetable_t child, uint64 sz);
+/*
+ * Does fork share whole leaf tables (COW_FORK=2, the default)? Then
+ * uvm_fork_tables gives child every leaf table that maps anything in
+ * [start, end), below USER_TOP_TABLE: a table the child has already (the
+ * heap's last one) is left as it is. Every writable page in those tables
+ * turns copy-on-write, in both. 0, or -1 when out of memory.
+ */
+#define FORK_SHARES_TABLES (COW_FORK == 2)
+int  uvm_fork_tables(pagetable_t parent, pagetable_t child, uint64 start, uint64 end);
 
 /*
  * Observers (vmstat, vmmap, ^P): the caller holds the address space's lock

@@ -141,11 +141,10 @@ exec_program(const char *path, char *const argv[])
   /* Under the address-space lock: observers walk p->pagetable, and the old image's counts change. */
   sleeplock_acquire(&p->vm_lock);
   pagetable_t old_pt = p->pagetable;
-  uint64 old_sz = p->sz;
   p->pagetable = pt;
   p->sz = sz;
   p->heap_base = sz;
-  proc_pagetable_free(old_pt, old_sz);
+  proc_pagetable_free(old_pt);
   sleeplock_release(&p->vm_lock);
   p->trapframe->epc = eh.entry;
   p->trapframe->sp = sp;
@@ -154,7 +153,7 @@ exec_program(const char *path, char *const argv[])
 
 fail:
   if (pt)
-    proc_pagetable_free(pt, sz);
+    proc_pagetable_free(pt);
   if (ip) {
     inode_unlock_put(ip);
     log_end_op();

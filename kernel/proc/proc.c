@@ -128,16 +128,16 @@ proc_pagetable_new(struct proc *p)
     goto fail;
   return pt;
 fail:
-  proc_pagetable_free(pt, 0);
+  proc_pagetable_free(pt);
   return 0;
 }
 
 void
-proc_pagetable_free(pagetable_t pt, uint64 sz)
+proc_pagetable_free(pagetable_t pt)
 {
   pt_unmap(pt, TRAMPOLINE, 1, 0);   /* shared kernel pages: not ours to free */
   pt_unmap(pt, TRAPFRAME, 1, 0);
-  uvm_free(pt, sz);
+  uvm_free(pt);
 }
 
 /*
@@ -151,7 +151,7 @@ proc_free(struct proc *p)
 {
   ASSERT_HELD(&p->lock);
   if (p->pagetable)
-    proc_pagetable_free(p->pagetable, p->sz);
+    proc_pagetable_free(p->pagetable);
   if (p->trapframe)
     page_free(p->trapframe);
   p->pagetable = 0;
@@ -355,7 +355,7 @@ static void
 proc_reap(struct proc *c)
 {
   sleeplock_acquire(&c->vm_lock);
-  proc_pagetable_free(c->pagetable, c->sz);
+  proc_pagetable_free(c->pagetable);
   c->pagetable = 0;
   c->sz = 0;
   sleeplock_release(&c->vm_lock);

@@ -159,7 +159,7 @@ uint64 proc_idle_late_wakeups(void);
 
 /* Page table with only trampoline and trapframe mapped; 0 when out of memory. */
 pagetable_t proc_pagetable_new(struct proc *p);
-void proc_pagetable_free(pagetable_t pagetable, uint64 sz);
+void proc_pagetable_free(pagetable_t pagetable);
 
 /* Copy to or from either a user address (user != 0) or a kernel one: 0 or -1. */
 int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
