@@ -20,7 +20,9 @@ notes that mention it follow.
 
 README.md and the other pages: every page they link to or name exists, every
 `make` goal README shows is a Makefile target, and README's quick start keeps
-a block of two commands for each of run, test, debug and measure.
+a block of two commands for each of run, test, debug and measure. The
+addresses labelled in docs/vm.md's picture of the user address space are the
+values the kernel's headers give those names.
 """
 import re
 from dataclasses import dataclass
@@ -439,3 +441,72 @@ def test_readme_quick_start_has_two_commands_for_each_task():
         elif commands[0].split()[:len(first.split())] != first.split():
             problems.append(f"{task}: expected the block to start with `{first}`, saw {commands}")
     assert not problems, f"{README_NAME}'s quick start:\n" + "\n".join(problems)
+
+
+# ---- docs/vm.md's picture of the user address space ----
+
+VM_DOC = REPO / "docs" / "vm.md"
+LAYOUT_HEADERS = ["kernel/riscv.h", "kernel/memlayout.h", "kernel/mm/pagetable.h"]
+# A labelled address in the picture: `  NAME   0xADDRESS  +----` or `... | page |`.
+PICTURE_ADDRESS_RE = re.compile(r"^\s+([A-Z][A-Z0-9_]*)\s+(0x[0-9a-f]+)\s+[+|]", re.M)
+DEFINE_RE = re.compile(r"^#define[ \t]+(\w+)(\(([\w, ]*)\))?[ \t]+([^\n/]*?)[ \t]*(?:/\*.*)?$", re.M)
+
+
+def header_macros():
+    """Object-like and function-like #defines of the layout headers: name -> (params, body)."""
+    macros = {}
+    for header in LAYOUT_HEADERS:
+        for name, has_params, params, body in DEFINE_RE.findall((REPO / header).read_text()):
+            macros[name] = ([p.strip() for p in params.split(",")] if has_params else None, body)
+    return macros
+
+
+def split_arguments(text, open_at):
+    """The comma-separated arguments of the call whose '(' is at open_at, and the index past ')'."""
+    depth, args, start = 0, [], open_at + 1
+    for i in range(open_at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return args + [text[start:i]], i + 1
+        elif text[i] == "," and depth == 1:
+            args.append(text[start:i])
+            start = i + 1
+    raise ValueError(f"unbalanced call in {text!r}")
+
+
+def c_value(expression, macros, depth=0):
+    """The integer value of a constant C expression over the headers' macros."""
+    assert depth < 20, f"macro expansion too deep in {expression!r}"
+    out, i = "", 0
+    for match in re.finditer(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|[A-Za-z_]\w*", expression):
+        if match.start() < i:
+            continue
+        out += expression[i:match.start()]
+        i = match.end()
+        if match.group(1):
+            out += match.group(1)   # a number, without its U/L suffixes
+            continue
+        name = match.group(0)
+        if name not in macros:
+            raise KeyError(f"{name} is not defined in {', '.join(LAYOUT_HEADERS)}")
+        params, body = macros[name]
+        if params is not None:
+            args, i = split_arguments(expression, expression.index("(", i))
+            for param, arg in zip(params, args):
+                body = re.sub(rf"\b{param}\b", f"({arg})", body)
+        out += f"({c_value(body, macros, depth + 1)})"
+    out += expression[i:]
+    return eval(out, {"__builtins__": {}})
+
+
+def test_the_address_space_picture_matches_the_headers():
+    labels = PICTURE_ADDRESS_RE.findall(VM_DOC.read_text())
+    assert len(labels) >= 4, f"expected labelled addresses (TRAMPOLINE, TRAPFRAME, ...) in the " \
+                             f"address-space picture of docs/vm.md, found {labels}"
+    macros = header_macros()
+    wrong = [f"{name}: the picture says {shown}, the headers give {c_value(name, macros):#x}"
+             for name, shown in labels if int(shown, 16) != c_value(name, macros)]
+    assert not wrong, "docs/vm.md's address-space picture:\n" + "\n".join(wrong)
