@@ -110,9 +110,10 @@ line_take(char *buf, uint max)
 }
 
 /*
- * A read never touches user memory under the console lock (resolving a fault
- * may sleep): the buffer is prepared first, so a bad one fails before any
- * byte is taken and the typed line stays for the next read.
+ * A read never touches user memory under the console lock, because fault
+ * work takes sleeplocks and fault_resolve asserts that no spinlock is held:
+ * the buffer is prepared first, so a bad one fails before any byte is taken
+ * and the typed line stays for the next read.
  */
 static int
 console_read(int user_dst, uint64 dst, int n)

@@ -77,29 +77,34 @@ static struct {
   struct inflight req[RING_SIZE];
 } disk;
 
-static uint32 reg_read(uint64 offset)
+static uint32
+reg_read(uint64 offset)
 {
   return *(volatile uint32 *)(VIRTIO0 + offset);
 }
 
-static void reg_write(uint64 offset, uint32 value)
+static void
+reg_write(uint64 offset, uint32 value)
 {
   *(volatile uint32 *)(VIRTIO0 + offset) = value;
 }
 
 /* Write a 64-bit physical address into a LOW/HIGH register pair. */
-static void reg_write_addr(uint64 low_offset, uint64 high_offset, void *pa)
+static void
+reg_write_addr(uint64 low_offset, uint64 high_offset, void *pa)
 {
   reg_write(low_offset, (uint64)pa & 0xffffffff);
   reg_write(high_offset, (uint64)pa >> 32);
 }
 
-static void set_status_bit(uint32 bit)
+static void
+set_status_bit(uint32 bit)
 {
   reg_write(VIRTIO_MMIO_STATUS, reg_read(VIRTIO_MMIO_STATUS) | bit);
 }
 
-static void check_device_identity(void)
+static void
+check_device_identity(void)
 {
   if (reg_read(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC)
     panic("virtio_disk: no virtio device at %p", (void *)VIRTIO0);
@@ -111,14 +116,16 @@ static void check_device_identity(void)
 }
 
 /* Is feature bit number f among the device's? */
-static int device_offers(uint32 f)
+static int
+device_offers(uint32 f)
 {
   reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, f / VIRTIO_FEATURE_WORD_BITS);
   return (reg_read(VIRTIO_MMIO_DEVICE_FEATURES) >> (f % VIRTIO_FEATURE_WORD_BITS)) & 1;
 }
 
 /* Accept the feature bits in want (bit numbers below 64), and nothing else. */
-static void accept_features(uint64 want)
+static void
+accept_features(uint64 want)
 {
   for (uint32 word = 0; word < 2; word++) {
     reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, word);
@@ -127,7 +134,8 @@ static void accept_features(uint64 want)
 }
 
 /* Only VIRTIO_F_VERSION_1, which a modern device must offer: no write cache (see the top). */
-static void negotiate_features(void)
+static void
+negotiate_features(void)
 {
   if (!device_offers(VIRTIO_F_VERSION_1))
     panic("virtio_disk: device does not offer VIRTIO_F_VERSION_1");
@@ -144,7 +152,8 @@ static void negotiate_features(void)
     panic("virtio_disk: device rejected our features");
 }
 
-static void setup_queue(void)
+static void
+setup_queue(void)
 {
   reg_write(VIRTIO_MMIO_QUEUE_SEL, QUEUE_INDEX);
   if (reg_read(VIRTIO_MMIO_QUEUE_READY))
@@ -169,7 +178,8 @@ static void setup_queue(void)
     disk.desc_is_free[i] = 1;
 }
 
-void virtio_disk_init(void)
+void
+virtio_disk_init(void)
 {
   spin_init(&disk.lock, "virtio_disk");
   check_device_identity();
@@ -183,7 +193,8 @@ void virtio_disk_init(void)
 }
 
 /* Take DESCS_PER_REQ free descriptors, all or none. Caller holds disk.lock. */
-static int take_descriptors(int idx[DESCS_PER_REQ])
+static int
+take_descriptors(int idx[DESCS_PER_REQ])
 {
   int found = 0;
   for (int i = 0; i < RING_SIZE && found < DESCS_PER_REQ; i++)
@@ -197,7 +208,8 @@ static int take_descriptors(int idx[DESCS_PER_REQ])
 }
 
 /* Give back the chain starting at head and wake anyone waiting for descriptors. */
-static void release_chain(int head)
+static void
+release_chain(int head)
 {
   int i = head;
   for (;;) {
@@ -214,7 +226,8 @@ static void release_chain(int head)
   proc_wakeup(&disk.desc_is_free);
 }
 
-static void fill_desc(int i, void *addr, uint32 len, uint16 flags, int next)
+static void
+fill_desc(int i, void *addr, uint32 len, uint16 flags, int next)
 {
   struct virtq_desc *d = &disk.ring->desc[i];
   d->addr = (uint64)addr;
@@ -224,7 +237,8 @@ static void fill_desc(int i, void *addr, uint32 len, uint16 flags, int next)
 }
 
 /* Hand the chain at head to the device. Caller holds disk.lock. */
-static void publish(int head)
+static void
+publish(int head)
 {
   struct virtq_avail *avail = &disk.ring->avail;
   avail->ring[avail->idx % RING_SIZE] = head;
@@ -239,7 +253,8 @@ static void publish(int head)
  * *busy, which the interrupt clears (and wakes) when the device is done.
  * Caller holds disk.lock; may sleep for descriptors.
  */
-static void submit(uint32 type, uint32 blockno, const void *data, int nblocks, volatile int *busy)
+static void
+submit(uint32 type, uint32 blockno, const void *data, int nblocks, volatile int *busy)
 {
   int idx[DESCS_PER_REQ];
   while (take_descriptors(idx) < 0)
@@ -262,13 +277,15 @@ static void submit(uint32 type, uint32 blockno, const void *data, int nblocks, v
 }
 
 /* Sleep until the request that set *busy is done. Caller holds disk.lock. */
-static void wait_for(volatile int *busy)
+static void
+wait_for(volatile int *busy)
 {
   while (*busy)
     proc_sleep((void *)busy, &disk.lock);
 }
 
-void virtio_disk_rw(struct buf *b, int write)
+void
+virtio_disk_rw(struct buf *b, int write)
 {
   volatile int busy;
   spin_lock(&disk.lock);
@@ -277,7 +294,8 @@ void virtio_disk_rw(struct buf *b, int write)
   spin_unlock(&disk.lock);
 }
 
-void virtio_disk_write(struct disk_write *w, int n)
+void
+virtio_disk_write(struct disk_write *w, int n)
 {
   spin_lock(&disk.lock);
   for (int i = 0; i < n; i++)
@@ -287,7 +305,8 @@ void virtio_disk_write(struct disk_write *w, int n)
   spin_unlock(&disk.lock);
 }
 
-void virtio_disk_intr(void)
+void
+virtio_disk_intr(void)
 {
   spin_lock(&disk.lock);
 

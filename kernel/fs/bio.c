@@ -21,14 +21,16 @@ static struct {
   int waiters;            /* processes asleep in bget for a free buffer */
 } bcache;
 
-static void list_remove(struct buf *b)
+static void
+list_remove(struct buf *b)
 {
   b->older->newer = b->newer;
   b->newer->older = b->older;
 }
 
 /* Put b at the most recently used end. */
-static void list_push_newest(struct buf *b)
+static void
+list_push_newest(struct buf *b)
 {
   b->older = bcache.recent.older;
   b->newer = &bcache.recent;
@@ -36,7 +38,8 @@ static void list_push_newest(struct buf *b)
   bcache.recent.older = b;
 }
 
-void bcache_init(void)
+void
+bcache_init(void)
 {
   spin_init(&bcache.lock, "bcache");
   bcache.recent.newer = bcache.recent.older = &bcache.recent;
@@ -46,7 +49,8 @@ void bcache_init(void)
   }
 }
 
-static struct buf *find_cached(uint dev, uint blockno)
+static struct buf *
+find_cached(uint dev, uint blockno)
 {
   for (struct buf *b = bcache.recent.older; b != &bcache.recent; b = b->older)
     if (b->dev == dev && b->blockno == blockno)
@@ -55,7 +59,8 @@ static struct buf *find_cached(uint dev, uint blockno)
 }
 
 /* Oldest unreferenced buffer, or 0 when every buffer is in use. */
-static struct buf *find_reusable(void)
+static struct buf *
+find_reusable(void)
 {
   for (struct buf *b = bcache.recent.newer; b != &bcache.recent; b = b->newer)
     if (b->refcnt == 0)
@@ -64,7 +69,8 @@ static struct buf *find_reusable(void)
 }
 
 /* Is some buffer held by a process (not just pinned by the log)? Then it will come back. */
-static int some_buffer_will_be_released(void)
+static int
+some_buffer_will_be_released(void)
 {
   for (struct buf *b = bcache.buf; b < bcache.buf + NBUF; b++)
     if (b->refcnt > b->pincount)
@@ -78,7 +84,8 @@ static int some_buffer_will_be_released(void)
  * If every buffer is pinned by the log, nobody can: the log's bounds on
  * transaction size (MAXOPBLOCKS, LOGSIZE <= NBUF) make that a kernel bug.
  */
-static struct buf *bget(uint dev, uint blockno)
+static struct buf *
+bget(uint dev, uint blockno)
 {
   struct buf *b;
 
@@ -105,7 +112,8 @@ static struct buf *bget(uint dev, uint blockno)
   return b;
 }
 
-struct buf *bread(uint dev, uint blockno)
+struct buf *
+bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
@@ -116,7 +124,8 @@ struct buf *bread(uint dev, uint blockno)
   return b;
 }
 
-void bwrite(struct buf *b)
+void
+bwrite(struct buf *b)
 {
   if (!sleeplock_held(&b->lock))
     panic("bwrite: buffer for block %d not held", b->blockno);
@@ -124,7 +133,8 @@ void bwrite(struct buf *b)
 }
 
 /* Drop one reference; the last one makes b the newest reusable buffer. */
-static void drop_ref(struct buf *b)
+static void
+drop_ref(struct buf *b)
 {
   KASSERT(b->refcnt > 0);
   b->refcnt--;
@@ -136,7 +146,8 @@ static void drop_ref(struct buf *b)
   }
 }
 
-void brelse(struct buf *b)
+void
+brelse(struct buf *b)
 {
   if (!sleeplock_held(&b->lock))
     panic("brelse: buffer for block %d not held", b->blockno);
@@ -147,7 +158,8 @@ void brelse(struct buf *b)
   spin_unlock(&bcache.lock);
 }
 
-void bpin(struct buf *b)
+void
+bpin(struct buf *b)
 {
   spin_lock(&bcache.lock);
   b->refcnt++;
@@ -155,7 +167,8 @@ void bpin(struct buf *b)
   spin_unlock(&bcache.lock);
 }
 
-void bunpin(struct buf *b)
+void
+bunpin(struct buf *b)
 {
   spin_lock(&bcache.lock);
   KASSERT(b->pincount > 0);

@@ -17,22 +17,26 @@
 #define BITS_PER_BYTE 8
 
 /* The first data block: everything before it is boot block, superblock, log, inodes, bitmap. */
-static uint first_data_block(void)
+static uint
+first_data_block(void)
 {
   return fs_sb.size - fs_sb.nblocks;
 }
 
-static int bit_is_set(struct buf *b, uint bit)
+static int
+bit_is_set(struct buf *b, uint bit)
 {
   return (b->data[bit / BITS_PER_BYTE] >> (bit % BITS_PER_BYTE)) & 1;
 }
 
-static void bit_flip(struct buf *b, uint bit)
+static void
+bit_flip(struct buf *b, uint bit)
 {
   b->data[bit / BITS_PER_BYTE] ^= 1 << (bit % BITS_PER_BYTE);
 }
 
-static void zero_block(uint dev, uint blockno)
+static void
+zero_block(uint dev, uint blockno)
 {
   struct buf *b = bread(dev, blockno);
   memset(b->data, 0, BSIZE);
@@ -40,7 +44,8 @@ static void zero_block(uint dev, uint blockno)
   brelse(b);
 }
 
-uint block_alloc(uint dev)
+uint
+block_alloc(uint dev)
 {
   uint first = first_data_block();
 
@@ -63,7 +68,8 @@ uint block_alloc(uint dev)
   return 0;
 }
 
-void block_free(uint dev, uint blockno)
+void
+block_free(uint dev, uint blockno)
 {
   if (blockno < first_data_block() || blockno >= fs_sb.size)
     panic("block_free: block %d is not a data block", blockno);
@@ -76,7 +82,8 @@ void block_free(uint dev, uint blockno)
   brelse(b);
 }
 
-static uint64 count_free_blocks(uint dev)
+static uint64
+count_free_blocks(uint dev)
 {
   uint first = first_data_block();
   uint64 free = 0;
@@ -94,7 +101,8 @@ static uint64 count_free_blocks(uint dev)
 }
 
 /* Inode 0 is never used, so the free ones are those of 1 .. ninodes-1 with type 0. */
-static uint64 count_free_inodes(uint dev)
+static uint64
+count_free_inodes(uint dev)
 {
   uint64 free = 0;
 
@@ -110,7 +118,8 @@ static uint64 count_free_inodes(uint dev)
   return free;
 }
 
-void fs_stat(struct fsstat *st)
+void
+fs_stat(struct fsstat *st)
 {
   st->free_blocks = count_free_blocks(ROOTDEV);
   st->free_inodes = count_free_inodes(ROOTDEV);

@@ -17,7 +17,8 @@
 _Static_assert(BSIZE % sizeof(struct dirent) == 0, "a directory entry never straddles a block");
 #define DOT_ENTRIES 2   /* "." and "..", at the start of every directory */
 
-static void require_locked_dir(struct inode *dp, const char *who)
+static void
+require_locked_dir(struct inode *dp, const char *who)
 {
   if (!sleeplock_held(&dp->lock) || dp->type != T_DIR)
     panic("%s: inode %d is not a locked directory", who, dp->inum);
@@ -35,7 +36,8 @@ struct dir_cursor {
   struct buf *b;    /* the block holding the last entry returned, or 0 */
 };
 
-static void dir_start(struct dir_cursor *c, struct inode *dp, uint off)
+static void
+dir_start(struct dir_cursor *c, struct inode *dp, uint off)
 {
   c->dp = dp;
   c->next = off;
@@ -43,7 +45,8 @@ static void dir_start(struct dir_cursor *c, struct inode *dp, uint off)
 }
 
 /* Ends a scan early; dir_next() ends it itself when it runs out of entries. */
-static void dir_stop(struct dir_cursor *c)
+static void
+dir_stop(struct dir_cursor *c)
 {
   if (c->b) {
     brelse(c->b);
@@ -56,7 +59,8 @@ static void dir_stop(struct dir_cursor *c)
  * directory. The entry lives in a cache buffer: valid until the next call or
  * dir_stop(). Entries never straddle a block (BSIZE % DIRENT_SIZE == 0).
  */
-static const struct dirent *dir_next(struct dir_cursor *c, uint *offp)
+static const struct dirent *
+dir_next(struct dir_cursor *c, uint *offp)
 {
   if (c->next >= c->dp->size) {
     dir_stop(c);
@@ -72,12 +76,14 @@ static const struct dirent *dir_next(struct dir_cursor *c, uint *offp)
 }
 
 /* Names in entries are NUL-terminated only when shorter than DIRSIZ. */
-static int entry_has_name(const struct dirent *de, const char *name)
+static int
+entry_has_name(const struct dirent *de, const char *name)
 {
   return de->inum != 0 && strncmp(de->name, name, DIRSIZ) == 0;
 }
 
-uint dir_find(struct inode *dp, const char *name, uint *offp)
+uint
+dir_find(struct inode *dp, const char *name, uint *offp)
 {
   struct dir_cursor c;
   const struct dirent *de;
@@ -95,14 +101,16 @@ uint dir_find(struct inode *dp, const char *name, uint *offp)
   return 0;
 }
 
-struct inode *dir_lookup(struct inode *dp, const char *name, uint *offp)
+struct inode *
+dir_lookup(struct inode *dp, const char *name, uint *offp)
 {
   uint inum = dir_find(dp, name, offp);
   return inum ? inode_get(dp->dev, inum) : 0;
 }
 
 /* Offset of the first free entry, or the end of the directory (which then grows). */
-static uint free_entry_offset(struct inode *dp)
+static uint
+free_entry_offset(struct inode *dp)
 {
   struct dir_cursor c;
   const struct dirent *de;
@@ -116,7 +124,8 @@ static uint free_entry_offset(struct inode *dp)
   return dp->size;
 }
 
-int dir_link(struct inode *dp, const char *name, uint inum)
+int
+dir_link(struct inode *dp, const char *name, uint inum)
 {
   struct dirent de;
 
@@ -131,7 +140,8 @@ int dir_link(struct inode *dp, const char *name, uint inum)
   return 0;
 }
 
-void dir_clear_entry(struct inode *dp, uint off)
+void
+dir_clear_entry(struct inode *dp, uint off)
 {
   struct dirent empty;
 
@@ -141,7 +151,8 @@ void dir_clear_entry(struct inode *dp, uint off)
     panic("dir_clear_entry: cannot overwrite entry at %d", off);
 }
 
-int dir_is_empty(struct inode *dp)
+int
+dir_is_empty(struct inode *dp)
 {
   struct dir_cursor c;
   const struct dirent *de;
@@ -164,7 +175,8 @@ int dir_is_empty(struct inode *dp)
  * empty result means the element was the last. Returns 0 if there is no
  * element. Longer elements are cut to DIRSIZ, like the names in entries.
  */
-static const char *next_element(const char *path, char *name)
+static const char *
+next_element(const char *path, char *name)
 {
   while (*path == '/')
     path++;
@@ -190,7 +202,8 @@ static const char *next_element(const char *path, char *name)
  * Each step locks only one directory at a time: a ".." step therefore never
  * waits for a lock while holding the child's, which could deadlock.
  */
-static struct inode *path_walk(const char *path, int want_parent, char *name)
+static struct inode *
+path_walk(const char *path, int want_parent, char *name)
 {
   struct inode *ip;
 
@@ -225,7 +238,8 @@ static struct inode *path_walk(const char *path, int want_parent, char *name)
   return ip;
 }
 
-const char *path_last(const char *path)
+const char *
+path_last(const char *path)
 {
   const char *name = path;
   for (const char *s = path; *s; s++)
@@ -234,13 +248,15 @@ const char *path_last(const char *path)
   return name;
 }
 
-struct inode *namei(const char *path)
+struct inode *
+namei(const char *path)
 {
   char name[DIRSIZ];
   return path_walk(path, 0, name);
 }
 
-struct inode *nameiparent(const char *path, char *name)
+struct inode *
+nameiparent(const char *path, char *name)
 {
   return path_walk(path, 1, name);
 }

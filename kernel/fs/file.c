@@ -21,8 +21,8 @@
 /*
  * Bytes of one write() that go into one log transaction. A chunk of
  * WRITE_CHUNK_BLOCKS blocks at an unaligned offset touches one block more,
- * plus the inode, the indirect block and up to two bitmap blocks: 8 of the
- * MAXOPBLOCKS (10) an operation may log. Staying below the limit also keeps
+ * plus the inode, the indirect block and up to two bitmap blocks: 9 blocks
+ * (5 + 1 + 1 + 2), within the MAXOPBLOCKS (10) an operation may log. Staying below the limit also keeps
  * fewer buffers pinned while several writers share a commit.
  */
 #define WRITE_CHUNK_BLOCKS 4
@@ -36,12 +36,14 @@ static struct {
   struct file file[NFILE];
 } ftable;
 
-void file_table_init(void)
+void
+file_table_init(void)
 {
   spin_init(&ftable.lock, "ftable");
 }
 
-struct file *file_alloc(void)
+struct file *
+file_alloc(void)
 {
   spin_lock(&ftable.lock);
   for (struct file *f = ftable.file; f < ftable.file + NFILE; f++) {
@@ -57,7 +59,8 @@ struct file *file_alloc(void)
   return 0;
 }
 
-struct file *file_dup(struct file *f)
+struct file *
+file_dup(struct file *f)
 {
   spin_lock(&ftable.lock);
   KASSERT(f->ref > 0);
@@ -66,7 +69,8 @@ struct file *file_dup(struct file *f)
   return f;
 }
 
-void file_close(struct file *f)
+void
+file_close(struct file *f)
 {
   spin_lock(&ftable.lock);
   KASSERT(f->ref > 0);
@@ -87,7 +91,8 @@ void file_close(struct file *f)
   }
 }
 
-int file_stat(struct file *f, uint64 user_addr)
+int
+file_stat(struct file *f, uint64 user_addr)
 {
   struct stat st;
 
@@ -99,14 +104,16 @@ int file_stat(struct file *f, uint64 user_addr)
   return copyout(myproc()->pagetable, user_addr, &st, sizeof(st));
 }
 
-static struct devsw *driver_of(struct file *f)
+static struct devsw *
+driver_of(struct file *f)
 {
   if (f->major < 0 || f->major >= NDEV)
     return 0;
   return &devsw[f->major];
 }
 
-int file_read(struct file *f, uint64 user_addr, int n)
+int
+file_read(struct file *f, uint64 user_addr, int n)
 {
   if (!f->readable || n < 0)
     return -1;
@@ -132,7 +139,8 @@ int file_read(struct file *f, uint64 user_addr, int n)
 }
 
 /* Write in transaction-sized chunks; stop at the first short or failed chunk. */
-static int write_inode(struct file *f, uint64 user_addr, int n)
+static int
+write_inode(struct file *f, uint64 user_addr, int n)
 {
   int done = 0;
 
@@ -158,7 +166,8 @@ static int write_inode(struct file *f, uint64 user_addr, int n)
   return done;
 }
 
-int file_write(struct file *f, uint64 user_addr, int n)
+int
+file_write(struct file *f, uint64 user_addr, int n)
 {
   if (!f->writable || n < 0)
     return -1;

@@ -27,7 +27,8 @@ static struct {
   struct inode inode[NINODE];
 } icache;
 
-void inode_cache_init(void)
+void
+inode_cache_init(void)
 {
   spin_init(&icache.lock, "icache");
   for (int i = 0; i < NINODE; i++)
@@ -69,7 +70,8 @@ reclaim_orphans(int dev)
             freed, freed == 1 ? "" : "s");
 }
 
-void fs_init(int dev)
+void
+fs_init(int dev)
 {
   struct buf *b = bread(dev, SUPERBLOCK_BLOCKNO);
   memmove(&fs_sb, b->data, sizeof(fs_sb));
@@ -86,7 +88,8 @@ void fs_init(int dev)
 
 /* ---- the inode cache ---- */
 
-struct inode *inode_get(uint dev, uint inum)
+struct inode *
+inode_get(uint dev, uint inum)
 {
   struct inode *unused = 0;
 
@@ -110,7 +113,8 @@ struct inode *inode_get(uint dev, uint inum)
   return unused;
 }
 
-struct inode *inode_dup(struct inode *ip)
+struct inode *
+inode_dup(struct inode *ip)
 {
   spin_lock(&icache.lock);
   KASSERT(ip->ref > 0);
@@ -120,12 +124,14 @@ struct inode *inode_dup(struct inode *ip)
 }
 
 /* The on-disk copy of ip inside buffer b (which holds IBLOCK(ip->inum)). */
-static struct dinode *dinode_in(struct buf *b, uint inum)
+static struct dinode *
+dinode_in(struct buf *b, uint inum)
 {
   return (struct dinode *)b->data + inum % IPB;
 }
 
-struct inode *inode_alloc(uint dev, short type)
+struct inode *
+inode_alloc(uint dev, short type)
 {
   for (uint inum = 1; inum < fs_sb.ninodes; inum++) {
     struct buf *b = bread(dev, IBLOCK(inum, fs_sb));
@@ -146,7 +152,8 @@ struct inode *inode_alloc(uint dev, short type)
   return 0;
 }
 
-void inode_update(struct inode *ip)
+void
+inode_update(struct inode *ip)
 {
   struct buf *b = bread(ip->dev, IBLOCK(ip->inum, fs_sb));
   struct dinode *d = dinode_in(b, ip->inum);
@@ -160,7 +167,8 @@ void inode_update(struct inode *ip)
   brelse(b);
 }
 
-static void load_from_disk(struct inode *ip)
+static void
+load_from_disk(struct inode *ip)
 {
   struct buf *b = bread(ip->dev, IBLOCK(ip->inum, fs_sb));
   struct dinode *d = dinode_in(b, ip->inum);
@@ -176,7 +184,8 @@ static void load_from_disk(struct inode *ip)
     panic("inode_lock: inode %d is referenced but free on disk", ip->inum);
 }
 
-void inode_lock(struct inode *ip)
+void
+inode_lock(struct inode *ip)
 {
   if (ip == 0 || ip->ref < 1)
     panic("inode_lock: inode not referenced");
@@ -185,14 +194,16 @@ void inode_lock(struct inode *ip)
     load_from_disk(ip);
 }
 
-void inode_unlock(struct inode *ip)
+void
+inode_unlock(struct inode *ip)
 {
   if (ip == 0 || ip->ref < 1 || !sleeplock_held(&ip->lock))
     panic("inode_unlock: inode not locked by this process");
   sleeplock_release(&ip->lock);
 }
 
-void inode_put(struct inode *ip)
+void
+inode_put(struct inode *ip)
 {
   spin_lock(&icache.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
@@ -216,13 +227,15 @@ void inode_put(struct inode *ip)
   spin_unlock(&icache.lock);
 }
 
-void inode_unlock_put(struct inode *ip)
+void
+inode_unlock_put(struct inode *ip)
 {
   inode_unlock(ip);
   inode_put(ip);
 }
 
-void inode_stat(struct inode *ip, struct stat *st)
+void
+inode_stat(struct inode *ip, struct stat *st)
 {
   st->dev = ip->dev;
   st->ino = ip->inum;
@@ -237,7 +250,8 @@ void inode_stat(struct inode *ip, struct stat *st)
  * The disk block holding file block fbn of ip. A missing block is allocated
  * (zeroed) when alloc is set; returns 0 if it is missing and not allocated.
  */
-static uint block_of(struct inode *ip, uint fbn, int alloc)
+static uint
+block_of(struct inode *ip, uint fbn, int alloc)
 {
   if (fbn < NDIRECT) {
     if (ip->addrs[fbn] == 0 && alloc)
@@ -267,7 +281,8 @@ static uint block_of(struct inode *ip, uint fbn, int alloc)
   return blockno;
 }
 
-void inode_truncate(struct inode *ip)
+void
+inode_truncate(struct inode *ip)
 {
   for (int i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i]) {
@@ -291,7 +306,8 @@ void inode_truncate(struct inode *ip)
 
 /* ---- contents ---- */
 
-struct buf *inode_block(struct inode *ip, uint off)
+struct buf *
+inode_block(struct inode *ip, uint off)
 {
   uint blockno = off < ip->size ? block_of(ip, off / BSIZE, 0) : 0;
   if (blockno == 0)
@@ -299,7 +315,8 @@ struct buf *inode_block(struct inode *ip, uint off)
   return bread(ip->dev, blockno);
 }
 
-int inode_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+int
+inode_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
   if (off >= ip->size || off + n < off)
     return 0;
@@ -324,7 +341,8 @@ int inode_read(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   return done;
 }
 
-int inode_write(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+int
+inode_write(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
   if (off > ip->size || off + n < off)
     return -1;

@@ -74,7 +74,8 @@ struct writers {
   int pid[WRITERS_TRACKED];
 };
 
-static int writers_has(const struct writers *w, int pid)
+static int
+writers_has(const struct writers *w, int pid)
 {
   for (int i = 0; i < w->n; i++)
     if (w->pid[i] == pid)
@@ -82,7 +83,8 @@ static int writers_has(const struct writers *w, int pid)
   return 0;
 }
 
-static void writers_add(struct writers *w, int pid)
+static void
+writers_add(struct writers *w, int pid)
 {
   if (!writers_has(w, pid) && w->n < WRITERS_TRACKED)
     w->pid[w->n++] = pid;
@@ -115,7 +117,8 @@ static uchar incoming[LOGSIZE][BSIZE];
 /* The header as last written; owned, like the image, by whoever set busy. */
 static uchar header_block[BSIZE];
 
-static void write_header(const struct log_header *h)
+static void
+write_header(const struct log_header *h)
 {
   memset(header_block, 0, BSIZE);
   memmove(header_block, h, sizeof(*h));
@@ -124,7 +127,8 @@ static void write_header(const struct log_header *h)
 }
 
 /* Is slot i's block logged again in a later slot (so its copy there is newer)? */
-static int superseded(const struct log_header *h, int i)
+static int
+superseded(const struct log_header *h, int i)
 {
   for (int j = i + 1; j < h->n; j++)
     if (h->block[j] == h->block[i])
@@ -133,7 +137,8 @@ static int superseded(const struct log_header *h, int i)
 }
 
 /* Copy the closed group's blocks from the cache: after this, the open group may change them. */
-static void copy_closed_group(void)
+static void
+copy_closed_group(void)
 {
   for (int i = 0; i < logstate.closed.n; i++) {
     struct buf *b = bread(logstate.dev, logstate.closed.block[i]);
@@ -147,7 +152,8 @@ static void copy_closed_group(void)
  * durable; returns the new header. Called by the owner of busy, without
  * logstate.lock, with room in the log area.
  */
-static struct log_header commit(void)
+static struct log_header
+commit(void)
 {
   struct log_header next = logstate.durable;
   KASSERT(next.n + logstate.closed.n <= logstate.capacity);
@@ -167,7 +173,8 @@ static struct log_header commit(void)
  * by the owner of busy, without logstate.lock (it takes it to record the
  * empty log).
  */
-static void checkpoint(void)
+static void
+checkpoint(void)
 {
   const struct log_header *d = &logstate.durable;
   struct disk_write home[LOGSIZE];
@@ -189,7 +196,8 @@ static void checkpoint(void)
  * order. (Only here, at boot before any commit, are log-area blocks read
  * through the cache; commits write them around it.)
  */
-static void recover(void)
+static void
+recover(void)
 {
   struct buf *b = bread(logstate.dev, logstate.start);
   struct log_header h;
@@ -217,7 +225,8 @@ static void recover(void)
  * than the log), and the log area never overflows: a closing group that
  * would not fit first checkpoints the groups before it.
  */
-static int room_for_one_more(void)
+static int
+room_for_one_more(void)
 {
   int pinned = logstate.closed.n + logstate.lh.n;
   return pinned + (logstate.outstanding + 1) * MAXOPBLOCKS <= logstate.capacity;
@@ -229,7 +238,8 @@ static int room_for_one_more(void)
  * needs no replay (and fsck finds it clean). Under load the log goes home
  * only when it fills.
  */
-static void checkpointer(void)
+static void
+checkpointer(void)
 {
   uint64 commits_seen = 0;
   for (;;) {
@@ -253,7 +263,8 @@ static void checkpointer(void)
   }
 }
 
-void log_init(int dev, struct superblock *sb)
+void
+log_init(int dev, struct superblock *sb)
 {
   spin_init(&logstate.lock, "log");
   logstate.dev = dev;
@@ -266,7 +277,8 @@ void log_init(int dev, struct superblock *sb)
 }
 
 /* Can the open group close now? Needs logstate.lock. */
-static int group_can_close(void)
+static int
+group_can_close(void)
 {
   return logstate.outstanding == 0 && logstate.lh.n > 0 && !logstate.busy;
 }
@@ -276,7 +288,8 @@ static int group_can_close(void)
  * group_can_close(); returns with it held, the group on the disk. It fits:
  * begin_op admitted its operations only with room for all their blocks.
  */
-static void close_and_commit(void)
+static void
+close_and_commit(void)
 {
   uint64 group = logstate.open_group++;
   logstate.closed = logstate.lh;
@@ -325,7 +338,8 @@ static void close_and_commit(void)
  * one operation as for several, so a group that waits for its writers
  * shares the commit instead of taking one each. Needs logstate.lock.
  */
-static int worth_waiting(uint64 *deadline)
+static int
+worth_waiting(uint64 *deadline)
 {
   int missing = 0;
   for (int i = 0; i < logstate.last_writers.n; i++)
@@ -337,7 +351,8 @@ static int worth_waiting(uint64 *deadline)
   return r_time() < *deadline;
 }
 
-void log_begin_op(void)
+void
+log_begin_op(void)
 {
   spin_lock(&logstate.lock);
   /*
@@ -360,14 +375,16 @@ void log_begin_op(void)
 }
 
 /* Is group on the disk, or open with nothing to write? Needs logstate.lock. */
-static int on_disk(uint64 group)
+static int
+on_disk(uint64 group)
 {
   if (logstate.groups_done > group)
     return 1;
   return logstate.open_group == group && logstate.lh.n == 0;
 }
 
-void log_end_op(void)
+void
+log_end_op(void)
 {
   struct proc *p = myproc();
   spin_lock(&logstate.lock);
@@ -380,7 +397,8 @@ void log_end_op(void)
   spin_unlock(&logstate.lock);
 }
 
-void log_wait_own(void)
+void
+log_wait_own(void)
 {
   struct proc *p = myproc();
   if (p->log_wait == 0)
@@ -411,7 +429,8 @@ void log_wait_own(void)
   spin_unlock(&logstate.lock);
 }
 
-int log_read_committed(struct buf *b)
+int
+log_read_committed(struct buf *b)
 {
   int found = 0;
   spin_lock(&logstate.lock);
@@ -425,7 +444,8 @@ int log_read_committed(struct buf *b)
   return found;
 }
 
-void log_stats(struct fsstat *st)
+void
+log_stats(struct fsstat *st)
 {
   spin_lock(&logstate.lock);
   st->log_commits = logstate.commits;
@@ -437,7 +457,8 @@ void log_stats(struct fsstat *st)
   spin_unlock(&logstate.lock);
 }
 
-void log_write(struct buf *b)
+void
+log_write(struct buf *b)
 {
   if (!sleeplock_held(&b->lock))
     panic("log_write: buffer for block %d not held", b->blockno);

@@ -51,14 +51,16 @@ static struct {
 } logstate;
 
 /* Read or write log-area block blockno through the staging buffer. */
-static void staging_io(int blockno, int write)
+static void
+staging_io(int blockno, int write)
 {
   logstate.staging.dev = logstate.dev;
   logstate.staging.blockno = blockno;
   virtio_disk_rw(&logstate.staging, write);
 }
 
-static void read_header(void)
+static void
+read_header(void)
 {
   staging_io(logstate.start, 0);
   memmove(&logstate.lh, logstate.staging.data, sizeof(logstate.lh));
@@ -66,7 +68,8 @@ static void read_header(void)
     panic("log: corrupt header on disk (n = %d)", logstate.lh.n);
 }
 
-static void write_header(void)
+static void
+write_header(void)
 {
   memset(logstate.staging.data, 0, BSIZE);
   memmove(logstate.staging.data, &logstate.lh, sizeof(logstate.lh));
@@ -74,7 +77,8 @@ static void write_header(void)
 }
 
 /* Copy each logged block from its (pinned) cache buffer into its log slot. */
-static void copy_group_to_log(void)
+static void
+copy_group_to_log(void)
 {
   for (int i = 0; i < logstate.lh.n; i++) {
     struct buf *b = bread(logstate.dev, logstate.lh.block[i]);
@@ -85,7 +89,8 @@ static void copy_group_to_log(void)
 }
 
 /* After the commit point: write the cached blocks home and let the cache recycle them. */
-static void install_from_cache(void)
+static void
+install_from_cache(void)
 {
   for (int i = 0; i < logstate.lh.n; i++) {
     struct buf *b = bread(logstate.dev, logstate.lh.block[i]);
@@ -96,7 +101,8 @@ static void install_from_cache(void)
 }
 
 /* Recovery: the copies on disk are the truth; write each one home. */
-static void install_from_disk(void)
+static void
+install_from_disk(void)
 {
   for (int i = 0; i < logstate.lh.n; i++) {
     staging_io(logstate.start + 1 + i, 0);
@@ -108,7 +114,8 @@ static void install_from_disk(void)
 }
 
 /* Only one process commits at a time (logstate.committing), so it owns staging. */
-static void commit(void)
+static void
+commit(void)
 {
   if (logstate.lh.n == 0)
     return;
@@ -121,7 +128,8 @@ static void commit(void)
   sleeplock_release(&logstate.staging.lock);
 }
 
-static void recover(void)
+static void
+recover(void)
 {
   sleeplock_acquire(&logstate.staging.lock);
   read_header();
@@ -133,7 +141,8 @@ static void recover(void)
   sleeplock_release(&logstate.staging.lock);
 }
 
-void log_init(int dev, struct superblock *sb)
+void
+log_init(int dev, struct superblock *sb)
 {
   spin_init(&logstate.lock, "log");
   sleeplock_init(&logstate.staging.lock, "log staging");
@@ -146,12 +155,14 @@ void log_init(int dev, struct superblock *sb)
 }
 
 /* Could one more operation use all of its MAXOPBLOCKS without overflowing the log? */
-static int room_for_one_more(void)
+static int
+room_for_one_more(void)
 {
   return logstate.lh.n + (logstate.outstanding + 1) * MAXOPBLOCKS <= logstate.capacity;
 }
 
-void log_begin_op(void)
+void
+log_begin_op(void)
 {
   spin_lock(&logstate.lock);
   while (logstate.committing || !room_for_one_more())
@@ -161,7 +172,8 @@ void log_begin_op(void)
   spin_unlock(&logstate.lock);
 }
 
-void log_end_op(void)
+void
+log_end_op(void)
 {
   int commit_now = 0;
 
@@ -190,7 +202,8 @@ void log_end_op(void)
   }
 }
 
-void log_write(struct buf *b)
+void
+log_write(struct buf *b)
 {
   if (!sleeplock_held(&b->lock))
     panic("log_write: buffer for block %d not held", b->blockno);
@@ -212,13 +225,15 @@ void log_write(struct buf *b)
 }
 
 /* Nothing committed stays out of place: every commit writes its blocks home. */
-int log_read_committed(struct buf *b)
+int
+log_read_committed(struct buf *b)
 {
   (void)b;
   return 0;
 }
 
-void log_stats(struct fsstat *st)
+void
+log_stats(struct fsstat *st)
 {
   spin_lock(&logstate.lock);
   st->log_commits = logstate.commits;
@@ -227,6 +242,7 @@ void log_stats(struct fsstat *st)
 }
 
 /* xv6 never waits for a commit on the way out of a system call. */
-void log_wait_own(void)
+void
+log_wait_own(void)
 {
 }

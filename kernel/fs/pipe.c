@@ -26,7 +26,8 @@ struct pipe {
 };
 _Static_assert(sizeof(struct pipe) <= PGSIZE, "a pipe must fit the page it lives in");
 
-int pipe_alloc(struct file **rf, struct file **wf)
+int
+pipe_alloc(struct file **rf, struct file **wf)
 {
   struct pipe *pi = 0;
 
@@ -54,7 +55,8 @@ int pipe_alloc(struct file **rf, struct file **wf)
   return 0;
 }
 
-void pipe_close(struct pipe *pi, int writable)
+void
+pipe_close(struct pipe *pi, int writable)
 {
   spin_lock(&pi->lock);
   if (writable) {
@@ -71,23 +73,28 @@ void pipe_close(struct pipe *pi, int writable)
 }
 
 /* Longest run of bytes starting at ring position count that stays inside the ring. */
-static uint run_to_ring_end(uint count)
+static uint
+run_to_ring_end(uint count)
 {
   return PIPE_SIZE - count % PIPE_SIZE;
 }
 
 /*
- * User memory is never touched with the pipe lock held: resolving a fault
- * may allocate or (with demand paging) sleep. Data passes through a kernel
- * buffer of one ring's size, and user_prepare() makes sure the user side of
- * each copy is ready before any byte leaves or enters the ring.
+ * User memory is never touched with the pipe lock held: fault work (a
+ * copy-on-write copy, a lazy fill, a file mapping's page) allocates, takes
+ * the address space's sleeplock and, for a file mapping, reads the file, so
+ * fault_resolve asserts that its caller holds no spinlock. Data passes
+ * through a kernel buffer of one ring's size, and user_prepare() does the
+ * fault work for the user side of each copy before any byte leaves or
+ * enters the ring.
  */
 
 /*
  * Takes pi->lock. Put all of buf in the ring, waiting for room: 0, or -1 if
  * the reader left or we were killed.
  */
-static int ring_put(struct pipe *pi, const char *buf, uint n)
+static int
+ring_put(struct pipe *pi, const char *buf, uint n)
 {
   struct proc *p = myproc();
   uint put = 0;
@@ -114,7 +121,8 @@ static int ring_put(struct pipe *pi, const char *buf, uint n)
   return 0;
 }
 
-int pipe_write(struct pipe *pi, uint64 user_addr, int n)
+int
+pipe_write(struct pipe *pi, uint64 user_addr, int n)
 {
   pagetable_t pt = myproc()->pagetable;
   char chunk[PIPE_SIZE];
@@ -138,7 +146,8 @@ int pipe_write(struct pipe *pi, uint64 user_addr, int n)
  * Takes pi->lock. Wait for data, then take up to max bytes: the count, 0 at
  * end of file, -1 if killed.
  */
-static int ring_take(struct pipe *pi, char *buf, uint max)
+static int
+ring_take(struct pipe *pi, char *buf, uint max)
 {
   struct proc *p = myproc();
   uint took = 0;
@@ -162,7 +171,8 @@ static int ring_take(struct pipe *pi, char *buf, uint max)
   return took;
 }
 
-int pipe_read(struct pipe *pi, uint64 user_addr, int n)
+int
+pipe_read(struct pipe *pi, uint64 user_addr, int n)
 {
   pagetable_t pt = myproc()->pagetable;
   char chunk[PIPE_SIZE];

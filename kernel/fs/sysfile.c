@@ -22,7 +22,8 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/sysfile.h"
 
-struct file *arg_file(int n, int *fdp)
+struct file *
+arg_file(int n, int *fdp)
 {
   int fd = arg_int(n);
   if (fd < 0 || fd >= NOFILE)
@@ -33,7 +34,8 @@ struct file *arg_file(int n, int *fdp)
   return f;
 }
 
-int fd_alloc(struct file *f)
+int
+fd_alloc(struct file *f)
 {
   struct proc *p = myproc();
   for (int fd = 0; fd < NOFILE; fd++) {
@@ -45,7 +47,8 @@ int fd_alloc(struct file *f)
   return -1;
 }
 
-uint64 sys_dup(void)
+uint64
+sys_dup(void)
 {
   struct file *f = arg_file(0, 0);
   if (f == 0)
@@ -57,7 +60,8 @@ uint64 sys_dup(void)
   return fd;
 }
 
-uint64 sys_read(void)
+uint64
+sys_read(void)
 {
   struct file *f = arg_file(0, 0);
   int n = arg_int(2);
@@ -66,7 +70,8 @@ uint64 sys_read(void)
   return file_read(f, arg_addr(1), n);
 }
 
-uint64 sys_write(void)
+uint64
+sys_write(void)
 {
   struct file *f = arg_file(0, 0);
   int n = arg_int(2);
@@ -75,7 +80,8 @@ uint64 sys_write(void)
   return file_write(f, arg_addr(1), n);
 }
 
-uint64 sys_close(void)
+uint64
+sys_close(void)
 {
   int fd;
   struct file *f = arg_file(0, &fd);
@@ -86,7 +92,8 @@ uint64 sys_close(void)
   return 0;
 }
 
-uint64 sys_fstat(void)
+uint64
+sys_fstat(void)
 {
   struct file *f = arg_file(0, 0);
   if (f == 0)
@@ -94,13 +101,15 @@ uint64 sys_fstat(void)
   return file_stat(f, arg_addr(1));
 }
 
-static int is_dot_or_dotdot(const char *name)
+static int
+is_dot_or_dotdot(const char *name)
 {
   return strncmp(name, ".", DIRSIZ) == 0 || strncmp(name, "..", DIRSIZ) == 0;
 }
 
 /* Undo the nlink increment of a failed link(). Inside the transaction. */
-static void drop_link(struct inode *ip)
+static void
+drop_link(struct inode *ip)
 {
   inode_lock(ip);
   ip->nlink--;
@@ -109,7 +118,8 @@ static void drop_link(struct inode *ip)
 }
 
 /* link(target, newpath): a second name for a file (never for a directory). */
-uint64 sys_link(void)
+uint64
+sys_link(void)
 {
   char target[MAXPATH], newpath[MAXPATH], name[DIRSIZ + 1];
 
@@ -153,7 +163,8 @@ uint64 sys_link(void)
 }
 
 /* Remove name's entry from the locked dp; -1 if it is absent, "." / "..", or a non-empty directory. */
-static int unlink_in(struct inode *dp, const char *name)
+static int
+unlink_in(struct inode *dp, const char *name)
 {
   uint off;
 
@@ -181,7 +192,8 @@ static int unlink_in(struct inode *dp, const char *name)
   return 0;
 }
 
-uint64 sys_unlink(void)
+uint64
+sys_unlink(void)
 {
   char path[MAXPATH], name[DIRSIZ + 1];
 
@@ -202,7 +214,8 @@ uint64 sys_unlink(void)
 }
 
 /* Give the new locked directory ip its "." and ".." entries: 0 or -1 (disk full). */
-static int add_dot_entries(struct inode *ip, struct inode *parent)
+static int
+add_dot_entries(struct inode *ip, struct inode *parent)
 {
   if (dir_link(ip, ".", ip->inum) < 0 || dir_link(ip, "..", parent->inum) < 0)
     return -1;
@@ -215,7 +228,8 @@ static int add_dot_entries(struct inode *ip, struct inode *parent)
  * file is wanted and it is a file or device (open with O_CREATE).
  * Inside a transaction.
  */
-static struct inode *create(const char *path, short type, short major, short minor)
+static struct inode *
+create(const char *path, short type, short major, short minor)
 {
   char name[DIRSIZ + 1];
   struct inode *dp = nameiparent(path, name);
@@ -273,7 +287,8 @@ static struct inode *create(const char *path, short type, short major, short min
 }
 
 /* The locked inode open(path, mode) should use, or 0. Inside a transaction. */
-static struct inode *open_target(const char *path, int mode)
+static struct inode *
+open_target(const char *path, int mode)
 {
   if (mode & O_CREATE)
     return create(path, T_FILE, 0, 0);
@@ -289,7 +304,8 @@ static struct inode *open_target(const char *path, int mode)
   return ip;
 }
 
-uint64 sys_open(void)
+uint64
+sys_open(void)
 {
   char path[MAXPATH];
   int mode = arg_int(1);
@@ -335,7 +351,8 @@ uint64 sys_open(void)
 }
 
 /* mkdir and mknod: create path as a new inode of type; -1 if it exists. */
-static uint64 make_node(short type, short major, short minor)
+static uint64
+make_node(short type, short major, short minor)
 {
   char path[MAXPATH];
 
@@ -352,17 +369,20 @@ static uint64 make_node(short type, short major, short minor)
   return 0;
 }
 
-uint64 sys_mkdir(void)
+uint64
+sys_mkdir(void)
 {
   return make_node(T_DIR, 0, 0);
 }
 
-uint64 sys_mknod(void)
+uint64
+sys_mknod(void)
 {
   return make_node(T_DEVICE, arg_int(1), arg_int(2));
 }
 
-uint64 sys_chdir(void)
+uint64
+sys_chdir(void)
 {
   char path[MAXPATH];
   struct proc *p = myproc();
@@ -389,7 +409,8 @@ uint64 sys_chdir(void)
 }
 
 /* pipe(fds): fds[0] the read end, fds[1] the write end. */
-uint64 sys_pipe(void)
+uint64
+sys_pipe(void)
 {
   struct proc *p = myproc();
   uint64 fds_addr = arg_addr(0);
@@ -412,7 +433,8 @@ uint64 sys_pipe(void)
   return 0;
 }
 
-uint64 sys_fsstat(void)
+uint64
+sys_fsstat(void)
 {
   struct fsstat st;
   uint64 addr = arg_addr(0);

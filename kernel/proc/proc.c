@@ -388,7 +388,7 @@ proc_wait(uint64 status_addr)
         spin_unlock(&c->lock);
         spin_unlock(&wait_lock);
         proc_reap(c);
-        /* Outside the locks, as fault work takes the address-space lock; cannot fail once prepared. */
+        /* Outside the locks: fault work asserts no spinlock is held. Prepared above, so it cannot fail. */
         if (status_addr != 0 && copyout(p->pagetable, status_addr, &status, sizeof(status)) < 0)
           return -1;
         return pid;
