@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import c_define
+from conftest import REPO, c_define
 
 PAGE = c_define("kernel/riscv.h", "PGSIZE")
 FIRST_RUNS = c_define("user/vmmap.c", "FIRST_RUNS")   # runs vmmap fetches before it must retry
@@ -25,6 +25,8 @@ RUN_RE = re.compile(r"^(0x[0-9a-f]{16})-(0x[0-9a-f]{16}) +(\d+) pages? +"
                     r"(?:, (\d+) owners)?$")
 MAPPING_RE = re.compile(r"^(0x[0-9a-f]{16})-(0x[0-9a-f]{16}) +(\d+) pages? +mapping (shared|private) "
                         r"([r-][w-][x-]) (\S+)\n +offset (\d+), (\d+) resident, (\d+) dirty$", re.M)
+# A mapping's line as the docs' transcripts show it, anywhere in a line (they are indented).
+MAPPING_LINE_RE = re.compile(r"0x[0-9a-f]{16}-0x[0-9a-f]{16} +\d+ pages? +mapping ")
 MDEMO_RE = re.compile(r"^demo: parent (\d+) child (\d+) shared (0x[0-9a-f]+) private (0x[0-9a-f]+) "
                       r"anonymous (0x[0-9a-f]+): parent sees (.) (.) (.)$", re.M)
 MDEMO_FILE = "vmmap.demo"
@@ -207,6 +209,15 @@ def test_mapping_demo(machine, harts):
                 got.offset == 0 and got.npages == 2, (
                     f"expected the {who}'s mapping at {start:#x} to be {expected[:2]} rw-, offset 0, "
                     f"2 pages, resident and dirty {expected[figures]}, saw {shown}:\n{output}")
+
+    # The transcripts in the docs are this demo's: every mapping line they show is one it prints.
+    printed = {line.strip() for line in output.splitlines()}
+    for page in (REPO / "README.md", REPO / "docs" / "vm.md"):
+        shown = [line.strip() for line in page.read_text().splitlines() if MAPPING_LINE_RE.search(line)]
+        assert shown, f"expected {page.name} to show vmmap -m mapping lines"
+        stale = [line for line in shown if line not in printed]
+        assert not stale, (f"{page.name} shows vmmap -m lines the demo does not print (update the "
+                           f"transcript): {stale}\n--- the demo printed ---\n{output}")
 
 
 def test_bad_pid(machine):
