@@ -327,8 +327,9 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
   if (f.step != FAULT_NONE || mark_written) {
     /*
      * Off the common path. A step may allocate (a page, or a copy of a
-     * shared leaf table) and the address-space lock is a sleeplock: no
-     * spinlock may be held. Nothing here waits for anything else.
+     * shared leaf table), a file mapping's fill reads the file (its inode's
+     * sleeplock, the disk), and the address-space lock is a sleeplock: no
+     * spinlock may be held.
      */
     KASSERT(spin_none_held());
     struct sleeplock *lock = space_lock_for(pt);

@@ -7,8 +7,10 @@
  * ones a user can cause (bad address, out of memory) and never panic. The
  * panics here are for kernel bugs only: pt_walk meeting a superpage (we never
  * make one), pt_map asked to remap a page or to map an unaligned range,
- * pt_unmap finding a table where a leaf should be, kvm_map after paging
- * started, and running out of memory while the kernel itself boots.
+ * pt_unmap finding a table where a leaf should be or a shared leaf table
+ * that maps pages outside its range (its caller skipped pt_unmap_prepare),
+ * kvm_map after paging started, and running out of memory while the kernel
+ * itself boots.
  */
 #ifndef KERNEL_MM_PAGETABLE_H
 #define KERNEL_MM_PAGETABLE_H
