@@ -158,15 +158,10 @@ def without_c_comments(text):
 
 def matching_paren(text, open_at):
     """Index just past the ')' that closes the '(' at open_at, or -1."""
-    depth = 0
-    for i in range(open_at, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
+    try:
+        return split_arguments(text, open_at)[1]
+    except ValueError:
+        return -1
 
 
 def opens_a_body(text, at):
