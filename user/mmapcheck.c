@@ -311,6 +311,24 @@ turns_keep(struct turns *t, int child)
   close(child ? t->to_parent[0] : t->to_parent[1]);
 }
 
+/*
+ * Open the pipes and fork, each side keeping its own ends. The pid as fork
+ * gives it, or -1 with nothing left open when a pipe or the fork fails.
+ */
+static int
+turns_fork(struct turns *t)
+{
+  if (turns_open(t) < 0)
+    return -1;
+  int pid = fork();
+  if (pid < 0) {
+    turns_keep(t, 0);
+      return -1;
+  }
+  turns_keep(t, pid == 0);
+  return pid;
+}
+
 static int
 turn_pass(int fd)
 {
@@ -323,6 +341,18 @@ turn_wait(int fd)
 {
   char c;
   return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* The parent's last turn: let the child go, close its ends, and reap it. The child's status. */
+static int
+turns_finish(struct turns *t)
+{
+  turn_pass(t->to_child[1]);
+  close(t->to_child[1]);
+  close(t->to_parent[0]);
+  int status = -1;
+  wait(&status);
+  return status;
 }
 
 /* 0 if the child exited 0; else a FAILED line from why[status], a table of its exit codes. */
@@ -624,24 +654,18 @@ case_heap_meets_mapping(void)
   volatile char *heap = (char *)table;
   heap[0] = heap[PGSIZE] = m[0] = 7;
   struct turns t;
-  if (turns_open(&t) < 0)
-    return fail("pipe failed");
-  int pid = fork();
+  int pid = turns_fork(&t);
   if (pid < 0)
-    return fail("fork failed");
+    return fail("pipe or fork failed");
   if (pid == 0) {
-    turns_keep(&t, 1);
     turn_wait(t.to_child[0]);
     exit(heap[0] == 7 && heap[PGSIZE] == 7 && m[0] == 7 ? 0 : 1);
   }
-  turns_keep(&t, 0);
   if (sbrk(-2 * PGSIZE) == SBRK_ERROR)
     return fail("sbrk shrinking the heap out of the shared table failed");
   int kept = m[0] == 7;
   m[0] = 8;
-  turn_pass(t.to_child[1]);
-  int status = -1;
-  wait(&status);
+  int status = turns_finish(&t);
   munmap((char *)m, PGSIZE);
   if (break_to(start) < 0)
     return fail("sbrk back down failed");
@@ -959,7 +983,6 @@ static const char *const fork_private_why[FP_CODES] = {
 static void
 fork_private_child(struct turns *t, volatile char *p)
 {
-  turns_keep(t, 1);
   if (p[BEFORE_AT] != (want[BEFORE_AT] ^ PARENT_FLIP))
     exit(FP_BEFORE);
   p[CHILD_AT] ^= CHILD_FLIP;
@@ -986,23 +1009,18 @@ case_fork_private(void)
   volatile char *p = map(2 * PGSIZE, RW, MAP_PRIVATE, fd, 0);
   close(fd);
   struct turns t;
-  if (p == MAP_FAILED || turns_open(&t) < 0)
-    return fail("mmap or pipe failed");
+  if (p == MAP_FAILED)
+    return fail("mmap failed");
   p[BEFORE_AT] ^= PARENT_FLIP;
-  int pid = fork();
+  int pid = turns_fork(&t);
   if (pid < 0)
-    return fail("fork failed");
+    return fail("pipe or fork failed");
   if (pid == 0)
     fork_private_child(&t, p);
-  turns_keep(&t, 0);
   int turned = turn_wait(t.to_parent[0]);
   char page0 = p[CHILD_AT], page1 = p[PGSIZE + CHILD_AT];
   p[PARENT_AT] ^= PARENT_FLIP;
-  turn_pass(t.to_child[1]);
-  close(t.to_child[1]);
-  close(t.to_parent[0]);
-  int status = -1;
-  wait(&status);
+  int status = turns_finish(&t);
   if (turned < 0)
     return child_verdict(status, fork_private_why, FP_CODES);
   if (page0 != want[CHILD_AT])
@@ -1029,7 +1047,6 @@ static const char *const fork_shared_why[FS_CODES] = {
 static void
 fork_shared_child(struct turns *t, volatile char *p, char before, int pages)
 {
-  turns_keep(t, 1);
   if (p[BEFORE_AT] != before)
     exit(FS_BEFORE);
   for (int page = 0; page < pages; page++)
@@ -1050,22 +1067,15 @@ static int
 fork_shared_parent(volatile char *p, int pages)
 {
   struct turns t;
-  if (turns_open(&t) < 0)
-    return fail("pipe failed");
-  int pid = fork();
+  int pid = turns_fork(&t);
   if (pid < 0)
-    return fail("fork failed");
+    return fail("pipe or fork failed");
   if (pid == 0)
     fork_shared_child(&t, p, want[BEFORE_AT] ^ PARENT_FLIP, pages);
-  turns_keep(&t, 0);
   int turned = turn_wait(t.to_parent[0]);
   char page0 = p[CHILD_AT], page1 = pages > 1 ? p[PGSIZE + CHILD_AT] : 0;
   p[PARENT_AT] ^= PARENT_FLIP;
-  turn_pass(t.to_child[1]);
-  close(t.to_child[1]);
-  close(t.to_parent[0]);
-  int status = -1;
-  wait(&status);
+  int status = turns_finish(&t);
   if (turned < 0)
     return child_verdict(status, fork_shared_why, FS_CODES);
   if (page0 != (want[CHILD_AT] ^ CHILD_FLIP))
@@ -1182,7 +1192,6 @@ static const char *const anon_private_why[AP_CODES] = {
 static void
 anon_private_child(struct turns *t, volatile char *a, uint64 len)
 {
-  turns_keep(t, 1);
   if (first_difference(a, want, len) >= 0)
     exit(AP_SEES);
   a[CHILD_AT] ^= CHILD_FLIP;
@@ -1210,22 +1219,15 @@ case_anon_private(void)
   if (same_bytes("anonymous memory after stores", a, want, len) < 0)
     return -1;
   struct turns t;
-  if (turns_open(&t) < 0)
-    return fail("pipe failed");
-  int pid = fork();
+  int pid = turns_fork(&t);
   if (pid < 0)
-    return fail("fork failed");
+    return fail("pipe or fork failed");
   if (pid == 0)
     anon_private_child(&t, a, len);
-  turns_keep(&t, 0);
   int turned = turn_wait(t.to_parent[0]);
   char seen = a[CHILD_AT];
   a[PARENT_AT] ^= PARENT_FLIP;
-  turn_pass(t.to_child[1]);
-  close(t.to_child[1]);
-  close(t.to_parent[0]);
-  int status = -1;
-  wait(&status);
+  int status = turns_finish(&t);
   if (turned < 0)
     return child_verdict(status, anon_private_why, AP_CODES);
   if (seen != want[CHILD_AT])
