@@ -1,5 +1,5 @@
 """
-test_stress.py: the many-hart stress program (user/stress.c) passes and
+test_stress.py: the many-hart stress program (user/test/stress.c) passes and
 leaves nothing behind.
 
 `stress SEED ROUNDS` runs, in every round, five role processes at once: a
