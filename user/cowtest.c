@@ -17,23 +17,14 @@
 #include "kernel/mm/fault.h"   /* WRITE_AHEAD_MAX */
 #include "user/user.h"
 
+/* A failed check prints "NAME: FAILED <message>" and ends the test's process. */
+#define TEST_FAIL_PREFIX "%s: FAILED "
+#define TEST_FAIL_EXIT() exit(1)
+#include "user/testlib.h"
+
 int main(int argc, char *argv[]);
 
-#define KILLED        (-1)      /* exit status of a process the kernel killed */
-#define REAP_TICKS    500       /* how long init may take to reap an orphan */
 #define WORDS_PER_PAGE (PGSIZE / sizeof(uint64))
-
-static const char *test_name = "?";
-static uint64 stack_page;       /* our (top) stack page */
-static uint64 heap_start;       /* the break when cowtest started */
-
-#define FAIL(...)                                   \
-  do {                                              \
-    printf("%s: FAILED ", test_name);               \
-    printf(__VA_ARGS__);                            \
-    printf("\n");                                   \
-    exit(1);                                        \
-  } while (0)
 
 /* ================= helpers ================= */
 
@@ -122,24 +113,6 @@ fork_checked(void)
   return pid;
 }
 
-/* Wait for our only child; its exit status. */
-static int
-reap(int pid)
-{
-  int status = 0;
-  int got = wait(&status);
-  if (got != pid)
-    FAIL("wait() = %d, want child %d", got, pid);
-  return status;
-}
-
-static void
-expect_status(int status, int want, const char *who)
-{
-  if (status != want)
-    FAIL("%s: exit status %d, want %d", who, status, want);
-}
-
 static void
 my_counters(struct vmstat *st)
 {
@@ -147,25 +120,13 @@ my_counters(struct vmstat *st)
     FAIL("vmstat(getpid()) failed");
 }
 
-/*
- * Make our program image and stack private now, while there is memory for it:
- * a later write to a page still shared with cowtest's main process would need
- * a fresh page. read() of a byte just written to a pipe stores the same byte
- * back through the kernel; on read-only text it fails, which is where the
- * data pages end.
- */
+/* Make our program image and stack private now, while there is memory for it. */
 static void
 claim_image_pages(void)
 {
   int fds[2];
-  uint64 guard = stack_page - USERSTACK * PGSIZE;
   make_pipe(fds);
-  for (uint64 va = guard + PGSIZE; va < heap_start; va += PGSIZE)
-    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
-      FAIL("could not claim stack page %p", (void *)va);
-  for (uint64 va = guard - PGSIZE; va > 0; va -= PGSIZE)
-    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
-      break;
+  claim_pages_through_pipe(fds);
   close(fds[0]);
   close(fds[1]);
 }
