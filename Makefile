@@ -1,36 +1,40 @@
 # Build, boot, debug and test the kernel.  `make help` lists the targets.
 
-# ---- tools: each goal checks what it needs, installed on first use (tools/deps.sh) ----
-# The needs of a goal; any goal not listed (all, kernel/kernel, fs.img, user/_ls,
-# ...) builds, and print-VAR needs nothing. deps.sh lists the tools of each need.
-DEPS_FOR_qemu     = qemu
-DEPS_FOR_qemu-gdb = qemu
-DEPS_FOR_test     = test
-DEPS_FOR_soak     = test
-DEPS_FOR_unittest = unit
-DEPS_FOR_bench    = bench
-DEPS_FOR_gdb      =
-DEPS_FOR_clean    =
-DEPS_FOR_help     =
-deps_of = $(if $(filter print-%,$(1)),,$(if $(filter undefined,$(origin DEPS_FOR_$(1))),build,$(DEPS_FOR_$(1))))
-DEPS_NEEDS := $(sort $(foreach goal,$(or $(MAKECMDGOALS),all),$(call deps_of,$(goal))))
-ifneq ($(DEPS_NEEDS),)
-DEPS_STATE := $(shell TOOLPREFIX='$(TOOLPREFIX)' tools/deps.sh install $(DEPS_NEEDS); echo $$?)
-ifneq ($(lastword $(DEPS_STATE)),0)
-$(error required tools are missing; see the message above)
-endif
-endif
+# ---- tools: each target installs what it needs, when it runs (tools/deps.sh) ----
+# Reading this Makefile installs nothing and needs no RISC-V compiler: the
+# rules deps-NEED below run `tools/deps.sh install NEED` (deps.sh lists the
+# tools of each need), and the targets that need them name them: compiling
+# needs build (order-only: no object is rebuilt for it), qemu and qemu-gdb
+# need qemu, test and soak need test, unittest needs unit, bench needs bench,
+# each named first so that a missing tool stops make before any work. help,
+# clean, print-VAR and gdb name none. Under make -n they only report.
+DEPS_NEEDS = build qemu test unit bench
+DEPS_DRY_RUN = $(findstring n,$(firstword -$(MAKEFLAGS)))
+# `+`: run even under make -n, so that a dry run still says what is missing.
+$(addprefix deps-,$(DEPS_NEEDS)):
+	+@TOOLPREFIX='$(DEPS_TOOLPREFIX)' $(if $(DEPS_DRY_RUN),DEPS_NO_INSTALL=1) \
+	  tools/deps.sh install $(@:deps-%=%) || \
+	  { echo "make: required tools are missing for $(@:deps-%=%); see the message above" >&2; exit 1; }
 
-# Unless given: the first accepted prefix whose gcc is on PATH (the list is in deps.sh).
+# Unless given: the first accepted prefix whose gcc is on PATH (the list is
+# in deps.sh). Computed on first use, once (the eval makes it a simple
+# variable then), so that deps-build can install the compiler first; deps.sh
+# itself is told only a prefix the user gave.
 ifeq ($(origin TOOLPREFIX),undefined)
-TOOLPREFIX := $(shell tools/deps.sh toolprefix)
+TOOLPREFIX = $(eval TOOLPREFIX := $$(shell tools/deps.sh toolprefix))$(TOOLPREFIX)
+DEPS_TOOLPREFIX =
+else
+DEPS_TOOLPREFIX = $(TOOLPREFIX)
 endif
 CC      = $(TOOLPREFIX)gcc
 LD      = $(TOOLPREFIX)ld
 OBJCOPY = $(TOOLPREFIX)objcopy
 OBJDUMP = $(TOOLPREFIX)objdump
 QEMU    = qemu-system-riscv64
-PYTHON  = /usr/bin/python3
+# The tests' interpreter: its one definition is in deps.sh. Asked on first
+# use, and exported, so that the tests and tools/bench.sh run the same one.
+PYTHON  = $(eval PYTHON := $$(shell tools/deps.sh python))$(PYTHON)
+export PYTHON
 
 # ---- the single build switch: how fork shares memory (kernel/mm/pagetable.c) ----
 # 2 shares leaf page tables copy-on-write (the default), 1 shares page by
@@ -80,10 +84,10 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	$(OBJDUMP) -S $@ > kernel/kernel.asm
 	$(OBJDUMP) -t $@ | sed '1,/SYMBOL TABLE/d; s/ .* / /; /^$$/d' > kernel/kernel.sym
 
-kernel/%.o: kernel/%.c
+kernel/%.o: kernel/%.c | deps-build
 	$(CC) $(CFLAGS) $(KOPT) -c -o $@ $<
 
-kernel/%.o: kernel/%.S
+kernel/%.o: kernel/%.S | deps-build
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
 # the COW, KCOPY and LOG switches and KOPT change kernel code: rebuild when one changes
@@ -117,10 +121,10 @@ UCFLAGS        = $(UCFLAGS_STRICT) $(addprefix -Wno-error=,$(USER_SOFT_WARNINGS)
 USER_FORMAT_WARNINGS = $(filter format%,$(USER_SOFT_WARNINGS))
 $(USER_UNCHECKED:.c=.o): UCFLAGS += $(addprefix -Wno-,$(USER_FORMAT_WARNINGS))
 
-user/%.o: user/%.c
+user/%.o: user/%.c | deps-build
 	$(CC) $(UCFLAGS) -c -o $@ $<
 
-check-user-warnings: user/usys.S
+check-user-warnings: user/usys.S | deps-build
 	@files="$(filter-out $(USER_UNCHECKED),$(filter user/%.c,$(shell git ls-files 'user/*.c' 'user/test/*.c' 2>/dev/null || echo user/*.c user/test/*.c)))"; \
 	for f in $$files; do \
 	  $(CC) $(UCFLAGS_STRICT) -MF /dev/null -c -o /dev/null $$f || { echo "warning in our own $$f" >&2; exit 1; }; \
@@ -156,11 +160,11 @@ user/test/_%: user/test/%.o $(ULIB) user/user.ld
 	$(call LINK_UPROG,user/test/$*)
 
 # ---- host tool and disk image ----
-mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+mkfs/mkfs: mkfs/mkfs.c mkfs/mkfs.h kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h | deps-build
 	gcc -Wall -Werror -O2 -I. -o $@ mkfs/mkfs.c
 
 # mkfs/fsck fs.img checks an image (read only); see mkfs/fsck.c
-mkfs/fsck: mkfs/fsck.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h
+mkfs/fsck: mkfs/fsck.c kernel/fs.h kernel/param.h kernel/stat.h kernel/types.h | deps-build
 	gcc -Wall -Werror -O2 -I. -o $@ mkfs/fsck.c
 
 fs.img: mkfs/mkfs README.md $(UPROGS)
@@ -191,7 +195,7 @@ check-cpus:
 	  echo "CPUS=$(CPUS): the kernel drives 1 to $(NCPU_LIMIT) harts (NCPU in kernel/param.h)" >&2; exit 1; fi
 
 qemu: | check-cpus
-qemu: kernel/kernel fs.img
+qemu: deps-qemu kernel/kernel fs.img
 	$(QEMU) $(QEMUOPTS)
 
 # Rewritten when the port (GDBPORT=N on the command line) or the template changes.
@@ -200,7 +204,7 @@ qemu: kernel/kernel fs.img
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 qemu-gdb: | check-cpus
-qemu-gdb: kernel/kernel fs.img .gdbinit
+qemu-gdb: deps-qemu kernel/kernel fs.img .gdbinit
 	@echo "*** QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal here" 1>&2
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
@@ -224,10 +228,10 @@ print-%:
 # make test T=NAME     only the tests whose name matches NAME (pytest -k)
 # make test CPUS=1     pin the number of harts for the QEMU tests
 T ?=
-test: all unittest
+test: deps-test all unittest
 	$(PYTHON) tests/run.py $(if $(T),-k '$(T)') $(if $(filter command line,$(origin CPUS)),--cpus $(CPUS))
 
-unittest:
+unittest: | deps-unit
 	$(MAKE) -C tests/unit run
 
 # make soak: the long runs `make test` keeps short: hundreds of crash points
@@ -237,7 +241,7 @@ unittest:
 POINTS ?= 300
 WRITE_RUNS ?= 20
 STRESS_ROUNDS ?= 300
-soak: all
+soak: deps-test all
 	CRASH_POINTS=$(POINTS) CRASH_WRITE_RUNS=$(WRITE_RUNS) STRESS_ROUNDS=$(STRESS_ROUNDS) \
 	  $(PYTHON) tests/run.py -k 'test_crash or test_stress'
 
@@ -245,7 +249,7 @@ soak: all
 # KOPT=FLAGS for one setting only, BENCH=io|fork|copy|big|append for one part only.
 # Its plot's gnuplot is optional: tools/bench.sh installs it (without recommended
 # packages) when it can, so the bench need itself does not ask for it.
-bench: | check-cpus
+bench: deps-bench | check-cpus
 	tools/bench.sh
 
 clean:
@@ -255,14 +259,38 @@ clean:
 	rm -rf tests/results tests/__pycache__ .pytest_cache bench-results
 	-$(MAKE) -C tests/unit clean
 
+# Every target and switch, one line each (tests/test_tree.py checks that each
+# .PHONY target and each `?=` switch above appears here).
 help:
-	@echo "make qemu [CPUS=N] [MEM=SIZE]   build and boot (exit QEMU with Ctrl-A X); MEM=1G: RAM size (default 128M)"
-	@echo "make test [T=NAME] [CPUS=N]   build and run every test"
-	@echo "make qemu-gdb        boot halted, waiting for gdb; then 'make gdb' in another terminal"
-	@echo "make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"
-	@echo "make bench [KOPT=..] [BENCH=io|fork|copy|big|append]   benchmarks: each fork design at -Og and -O2"
-	@echo "make COW=0 ...       build with eager-copy fork"
-	@echo "make KCOPY=byte ...  byte-at-a-time memmove and memset (make bench's copy reference)"
-	@echo "make LOG=xv6 ...     xv6's log protocol on a write-cached disk (make bench's append reference; not durable)"
+	@echo "targets:"
+	@echo "  make [all]          build kernel/kernel, fs.img and mkfs/fsck"
+	@echo "  make qemu           build and boot (leave QEMU with Ctrl-A X)"
+	@echo "  make qemu-gdb       boot halted, waiting for gdb; then 'make gdb' in another terminal"
+	@echo "  make gdb            gdb attached to qemu-gdb, with the project's macros (tools/gdbinit.tmpl)"
+	@echo "  make test [T=NAME] [CPUS=N]   host unit tests, then every QEMU test;"
+	@echo "                      T=NAME: only tests matching NAME (pytest -k); CPUS=N: harts for all"
+	@echo "  make unittest       only the host unit tests (tests/unit)"
+	@echo "  make soak [POINTS=N] [WRITE_RUNS=N] [STRESS_ROUNDS=N]   long crash and stress runs"
+	@echo "  make bench [KOPT=..] [BENCH=io|fork|copy|big|append]   each fork design at -Og and -O2"
+	@echo "  make check-user-warnings   build our own user programs with every warning an error"
+	@echo "  make clean          remove everything built"
+	@echo "  make help           this list"
+	@echo "  make print-VAR      print a make variable (make -s print-CC)"
+	@echo "  make print-gdbport  the port qemu-gdb and gdb use (GDBPORT)"
+	@echo "  make deps-NEED      install the tools of a need: $(DEPS_NEEDS) (tools/deps.sh)"
+	@echo "switches (make NAME=VALUE ...):"
+	@echo "  COW=2               fork shares leaf page tables copy-on-write (the default)"
+	@echo "  COW=1               fork shares memory page by page, copy-on-write"
+	@echo "  COW=0               fork copies every page at once (eager copy)"
+	@echo "  KOPT=-Og            kernel optimisation flags (default -Og, for gdb; -O2 is faster)"
+	@echo "  KCOPY=word|byte     byte: byte-at-a-time memmove and memset (make bench's copy reference)"
+	@echo "  LOG=ours|xv6        xv6: xv6's log protocol on a write-cached disk (append reference; not durable)"
+	@echo "  MEM=128M            RAM for qemu and qemu-gdb, in QEMU's -m syntax"
+	@echo "  CPUS=3              harts for qemu and qemu-gdb (1 to $(NCPU_LIMIT)); for test, all tests"
+	@echo "  GDBPORT=N           gdb's port (default from your user id: $(GDBPORT))"
+	@echo "  T=NAME, POINTS=N, WRITE_RUNS=N, STRESS_ROUNDS=N, BENCH=...   as above"
+	@echo "  GDB=path            the debugger make gdb runs (default gdb-multiarch)"
+	@echo "  TOOLPREFIX=p-       the RISC-V toolchain prefix (default: the first deps.sh finds)"
 
-.PHONY: all check-cpus qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE
+.PHONY: all check-cpus qemu qemu-gdb gdb print-gdbport test unittest check-user-warnings soak bench clean help FORCE \
+        $(addprefix deps-,$(DEPS_NEEDS))

@@ -26,6 +26,10 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "tests" / "results"
 KERNEL = REPO / "kernel" / "kernel"
 FS_IMAGE = REPO / "fs.img"
+# The interpreter the tests run with, as the Makefile exports it; run outside
+# make, the one that tools/deps.sh (its only definition) names.
+PYTHON = os.environ.get("PYTHON") or subprocess.run(
+    [str(REPO / "tools" / "deps.sh"), "python"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def c_define(header, name):
