@@ -31,9 +31,10 @@ LD      = $(TOOLPREFIX)ld
 OBJCOPY = $(TOOLPREFIX)objcopy
 OBJDUMP = $(TOOLPREFIX)objdump
 QEMU    = qemu-system-riscv64
-# The tests' interpreter: its one definition is in deps.sh. Asked on first
-# use, and exported, so that the tests and tools/bench.sh run the same one.
-PYTHON  = $(eval PYTHON := $$(shell tools/deps.sh python))$(PYTHON)
+# The tests' interpreter: its one definition is in deps.sh, which only prints
+# it here (no tool is checked). Exported, so that the tests and tools/bench.sh
+# run the same one.
+PYTHON := $(shell tools/deps.sh python)
 export PYTHON
 
 # ---- the single build switch: how fork shares memory (kernel/mm/pagetable.c) ----
