@@ -1305,7 +1305,7 @@ main(int argc, char *argv[])
   /* The default builds' last line stays what graders look for; a run with
    * skips does not claim that every test passed. */
   if (skipped)
-    printf("COW TESTS PASSED: the other %d skipped on the eager-copy build\n", skipped);
+    printf("COW TESTS PASSED but %d skipped on the eager-copy build\n", skipped);
   else
     printf("ALL COW TESTS PASSED\n");
   exit(0);
