@@ -18,7 +18,7 @@ from conftest import READ_SIZE, REPO, QemuGdb
 GDB_TIMEOUT = 120           # seconds for the whole gdb session
 POLL_SECONDS = 0.2         # how often to look at the console while gdb runs
 USER_PROGRAM = "usertests"  # the one program we stop in
-USER_FUNCTION = "memory_layout"   # ... in this function (a quick usertests test)
+USER_FUNCTION = "sbrklazy_rw"     # ... in this function (a quick usertests test whose code lies above every other program's text)
 USER_DIRS = [REPO / "user", REPO / "user" / "test"]   # where the Makefile puts programs
 
 
