@@ -187,6 +187,11 @@ QEMUOPTS  = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+# More QEMU options for qemu and qemu-gdb: QEMUEXTRA=-snapshot keeps fs.img as
+# it is (writes go to a temporary copy), as the tests' qemu-gdb sessions do, so
+# that a QEMU killed mid-write leaves no log for the next boot to replay.
+QEMUEXTRA ?=
+QEMUOPTS += $(QEMUEXTRA)
 
 # The kernel drives at most NCPU harts (kernel/param.h): refuse more before building.
 NCPU_LIMIT := $(shell sed -n 's/^\#define NCPU *\([0-9]*\).*/\1/p' kernel/param.h)
@@ -289,6 +294,7 @@ help:
 	@echo "  MEM=128M            RAM for qemu and qemu-gdb, in QEMU's -m syntax"
 	@echo "  CPUS=3              harts for qemu and qemu-gdb (1 to $(NCPU_LIMIT)); for test, all tests"
 	@echo "  GDBPORT=N           gdb's port (default from your user id: $(GDBPORT))"
+	@echo "  QEMUEXTRA=OPTS      more QEMU options for qemu and qemu-gdb (-snapshot: leave fs.img unchanged)"
 	@echo "  T=NAME, POINTS=N, WRITE_RUNS=N, STRESS_ROUNDS=N, BENCH=...   as above"
 	@echo "  GDB=path            the debugger make gdb runs (default gdb-multiarch)"
 	@echo "  TOOLPREFIX=p-       the RISC-V toolchain prefix (default: the first deps.sh finds)"
