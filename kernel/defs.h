@@ -1,7 +1,8 @@
+/* defs.h: xv6-compatibility forwarding header: only includes every module header. */
 /*
- * defs.h: where xv6 declares every kernel function in one file. Ours are
- * declared one header per module; this file includes them all, so code (or a
- * reader) that starts from xv6's defs.h finds every declaration from here.
+ * xv6 declares every kernel function in this one file; ours are declared one
+ * header per module, so code (or a reader) that starts from xv6's defs.h
+ * finds every declaration from here.
  * docs/xv6-names.md maps xv6's function names to ours. As with xv6's own
  * defs.h, user programs cannot combine it with user/user.h: the kernel's
  * memset, memmove and strlen take 64-bit lengths.

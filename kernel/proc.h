@@ -1,9 +1,11 @@
+/* proc.h: xv6-compatibility forwarding header: only includes kernel/proc/proc.h. */
 /*
- * proc.h: the path of xv6's process header (struct proc, struct cpu, struct
- * context, struct trapframe, enum procstate). Ours are kernel/proc/proc.h and
- * kernel/trap/trapframe.h; the field names are our own.
+ * xv6's process header (struct proc, cpu, context, trapframe, enum procstate);
+ * ours spread over kernel/proc/proc.h and kernel/trap/trapframe.h, with our field names.
  */
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
+
 #include "kernel/proc/proc.h"
+
 #endif

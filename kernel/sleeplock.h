@@ -1,5 +1,10 @@
-/* sleeplock.h: the path xv6 programs include for struct sleeplock; see kernel/sync/sleeplock.h. */
+/* sleeplock.h: xv6-compatibility forwarding header: only includes kernel/sync/sleeplock.h. */
+/*
+ * xv6 programs include it for struct sleeplock.
+ */
 #ifndef KERNEL_SLEEPLOCK_H
 #define KERNEL_SLEEPLOCK_H
+
 #include "kernel/sync/sleeplock.h"
+
 #endif

@@ -1,5 +1,10 @@
-/* virtio.h: the path of xv6's virtio register names; ours are in kernel/dev/virtio.h. */
+/* virtio.h: xv6-compatibility forwarding header: only includes kernel/dev/virtio.h. */
+/*
+ * xv6 code includes it for the virtio register names.
+ */
 #ifndef KERNEL_VIRTIO_H
 #define KERNEL_VIRTIO_H
+
 #include "kernel/dev/virtio.h"
+
 #endif

@@ -32,7 +32,13 @@ struct vmstat {
   uint64 page_fill_ns;    /* time the page_fills took: taking a page and zeroing it */
   uint64 map_fills;       /* mmap pages first touched: given a page with the file's bytes or zeros */
   uint64 map_writebacks;  /* pages of shared file mappings written back to the file (dirty ones only) */
+  uint64 fork_design;     /* system: how this build's fork shares memory, FORK_DESIGN_* (make COW=N) */
 };
+
+/* vmstat's fork_design: the Makefile's COW switch, so a test can tell the builds apart. */
+#define FORK_DESIGN_EAGER   0   /* COW=0: fork copies every page at once */
+#define FORK_DESIGN_PAGES   1   /* COW=1: fork shares each page copy-on-write */
+#define FORK_DESIGN_TABLES  2   /* COW=2, the default: fork shares each leaf page table */
 
 /*
  * vmmap(pid, runs, max): a process's address space below its break, as runs

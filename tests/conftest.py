@@ -26,6 +26,10 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "tests" / "results"
 KERNEL = REPO / "kernel" / "kernel"
 FS_IMAGE = REPO / "fs.img"
+# The interpreter the tests run with, as the Makefile exports it; run outside
+# make, the one that tools/deps.sh (its only definition) names.
+PYTHON = os.environ.get("PYTHON") or subprocess.run(
+    [str(REPO / "tools" / "deps.sh"), "python"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def c_define(header, name):
@@ -402,8 +406,9 @@ def free_port():
 
 class QemuGdb:
     """
-    `make -s qemu-gdb` on a free port, in a process group of its own; with
-    starts it and waits until QEMU listens for gdb. .qemu is the make process
+    `make -s qemu-gdb` on a free port, on a snapshot of fs.img (the tree's
+    image is left as it is), in a process group of its own; with starts it
+    and waits until QEMU listens for gdb. .qemu is the make process
     (its stdin and stdout are QEMU's console, as raw bytes), .port the gdb
     port. spawn() starts a helper (gdb) that is killed with QEMU at the end.
     """
@@ -415,7 +420,9 @@ class QemuGdb:
 
     def __enter__(self):
         self.qemu = subprocess.Popen(
-            ["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={self.port}"],
+            # -snapshot: the session must not write the tree's fs.img, which
+            # other tests copy; a QEMU killed mid-write would leave a log.
+            ["make", "-s", "--no-print-directory", "qemu-gdb", f"GDBPORT={self.port}", "QEMUEXTRA=-snapshot"],
             cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + GDB_LISTEN_TIMEOUT

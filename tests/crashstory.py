@@ -32,7 +32,7 @@ DIR = "/crash"
 # A typed line must fit the console's input ring, newline included, or it never ends.
 COMMAND_MAX = c_define("kernel/dev/console.c", "CONSOLE_RING") - 1
 
-# user/crashload.c's constants the checks depend on.
+# user/test/crashload.c's constants the checks depend on.
 WRITER_RECLEN = (64, 100, 300, 1000)
 ORPHAN_RECLEN = 512
 ORPHAN_MIN = 8                        # records written to an unlinked file before it may be closed
@@ -52,7 +52,7 @@ CHECK_BAD = re.compile(r"^check: (\S+) bad record .*$", re.M)
 SYNC_MARKER = "crashsync"             # in the root: "sync K\n" (crashload's SYNC_MARKER)
 SYNC_MARKER_LINE = re.compile(rb"sync (\d{6})\n")
 
-# ---- records, as user/crashload.c makes them ----
+# ---- records, as user/test/crashload.c makes them ----
 
 def record(stream, number, length):
     """Record `number` of `stream`, `length` bytes: header, letters, newline."""

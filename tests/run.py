@@ -1,9 +1,9 @@
-#!/usr/bin/python3
 """
 run.py: runs the QEMU tests (tests/test_*.py) with pytest and ends with one
-line `N passed, N failed`. Called by `make test`; exits non-zero on any failure.
+line `N passed, N failed`. Called by `make test`, with the interpreter
+`tools/deps.sh python` names; exits non-zero on any failure.
 
-    tests/run.py [-k EXPR] [--cpus N] [other pytest options]
+    $(tools/deps.sh python) tests/run.py [-k EXPR] [--cpus N] [other pytest options]
 """
 import shutil
 import sys

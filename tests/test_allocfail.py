@@ -1,6 +1,6 @@
 """
 test_allocfail.py: a page allocation fails at every step of a workload in
-turn (user/allocfail.c: fork, copy-on-write, lazy fills, pipe, files, mappings, exec),
+turn (user/test/allocfail.c: fork, copy-on-write, lazy fills, pipe, files, mappings, exec),
 and each time the kernel neither panics nor hangs: only the workload's child
 suffers (killed with a console line, or a system call returning -1), and
 free pages, inodes and blocks come back, with every page count matching the

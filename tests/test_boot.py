@@ -29,10 +29,18 @@ def library_sources():
     return {Path(src).name for src in found.group(1).split()}
 
 
-def user_programs():
-    """Names of the programs mkfs puts on the disk: every user/NAME.c but the library."""
+def user_program_files():
+    """{name: built program} for what mkfs puts on the disk: every user/NAME.c
+    but the library as user/_NAME, and every user/test/NAME.c as user/test/_NAME."""
     library = library_sources()
-    return sorted(p.stem for p in (REPO / "user").glob("*.c") if p.name not in library)
+    found = {p.stem: p.parent / f"_{p.stem}" for p in (REPO / "user").glob("*.c") if p.name not in library}
+    found.update({p.stem: p.parent / f"_{p.stem}" for p in (REPO / "user" / "test").glob("*.c")})
+    return found
+
+
+def user_programs():
+    """Names of the programs mkfs puts on the disk."""
+    return sorted(user_program_files())
 
 
 def ls_entries(output):
@@ -75,8 +83,8 @@ def test_ls_lists_readme_and_programs(machine):
     readme_size = README.stat().st_size
     assert entries[README_ON_DISK][1] == readme_size, \
         f"expected {README_ON_DISK} size {readme_size}, ls says {entries[README_ON_DISK][1]}"
-    for name in user_programs():
-        built = (REPO / "user" / f"_{name}").stat().st_size
+    for name, program in user_program_files().items():
+        built = program.stat().st_size
         assert entries[name][1] == built, f"expected {name} size {built}, ls says {entries[name][1]}"
 
 

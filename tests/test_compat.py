@@ -161,7 +161,7 @@ def test_own_user_code_builds_without_warnings():
 
 
 def test_mismatched_printf_formats_build_with_warnings_only():
-    source = (REPO / "user" / "xv6compat22.c").read_text()
+    source = (REPO / "user" / "test" / "xv6compat22.c").read_text()
     out = compile_user_c(source, strict=False)
     assert out.returncode == 0, f"a 2022-style program with unchecked formats must build:\n{out.stderr}"
     assert "-Wformat" in out.stderr, f"expected format warnings (not silence), saw:\n{out.stderr}"

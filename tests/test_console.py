@@ -1,6 +1,6 @@
 """
 test_console.py: console output from several harts at once arrives in whole
-lines. user/conlines.c has writers print lines (one write() each) while the
+lines. user/test/conlines.c has writers print lines (one write() each) while the
 kernel kills other children; every kernel message and every user line must
 come out unbroken, as graders and students read them.
 """

@@ -3,7 +3,7 @@ test_crash.py: the machine is cut off in the middle of file-system work, and
 the disk must lose nothing it promised to keep and leak nothing.
 
 Each crash point boots a fresh copy of fs.img, starts `crashload SEED` (see
-user/crashload.c: writers appending numbered, self-checking records, renames
+user/test/crashload.c: writers appending numbered, self-checking records, renames
 by link and unlink, files that come and go, a file written after it was
 unlinked, a working directory unlinked under its process) and kills QEMU
 with SIGKILL once a chosen number of record lines has appeared on the

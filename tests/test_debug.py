@@ -18,7 +18,8 @@ from conftest import READ_SIZE, REPO, QemuGdb
 GDB_TIMEOUT = 120           # seconds for the whole gdb session
 POLL_SECONDS = 0.2         # how often to look at the console while gdb runs
 USER_PROGRAM = "usertests"  # the one program we stop in
-USER_FUNCTION = "memory_layout"   # ... in this function (a quick usertests test)
+USER_FUNCTION = "sbrklazy_rw"     # ... in this function (a quick usertests test whose code lies above every other program's text)
+USER_DIRS = [REPO / "user", REPO / "user" / "test"]   # where the Makefile puts programs
 
 
 def make_value(name, *args):
@@ -51,7 +52,7 @@ def test_gdb_session_shows_fault_path_and_user_code():
     # Every program is linked at 0: a breakpoint fires in whichever program
     # runs that address. Stop where only USER_PROGRAM has code.
     target = symbol_address(REPO / "user" / f"{USER_PROGRAM}.debug", USER_FUNCTION)
-    others = [p for p in (REPO / "user").glob("*.debug") if p.stem != USER_PROGRAM]
+    others = [p for d in USER_DIRS for p in d.glob("*.debug") if p.stem != USER_PROGRAM]
     assert all(text_end(p) <= target for p in others), \
         f"{USER_FUNCTION} at {target:#x} lies inside another program's text; pick another function"
 
@@ -110,12 +111,28 @@ def test_gdb_session_shows_fault_path_and_user_code():
 
 def test_disk_programs_are_stripped_and_debug_copies_are_not():
     objdump = make_value("TOOLPREFIX") + "objdump"
-    programs = sorted((REPO / "user").glob("_*"))
+    programs = sorted(p for d in USER_DIRS for p in d.glob("_*"))
     assert programs, "no user/_NAME programs: run make first"
+    assert any(p.parent.name == "test" for p in programs), "no user/test/_NAME programs: run make first"
     for disk_copy in programs:
-        debug_copy = REPO / "user" / f"{disk_copy.name[1:]}.debug"
+        debug_copy = disk_copy.parent / f"{disk_copy.name[1:]}.debug"
         assert debug_copy.exists(), f"no {debug_copy.name} kept for gdb beside {disk_copy.name}"
         sections = {p: subprocess.run([objdump, "-h", str(p)], capture_output=True, text=True,
                                       check=True).stdout for p in (disk_copy, debug_copy)}
         assert ".debug_line" not in sections[disk_copy], f"{disk_copy.name} on the disk has line tables"
         assert ".debug_line" in sections[debug_copy], f"{debug_copy.name} lost its line tables"
+
+
+def test_uprog_finds_programs_in_user_and_in_user_test(tmp_path):
+    # Only the macro, from the template: the rest of .gdbinit connects to QEMU.
+    template = (REPO / "tools" / "gdbinit.tmpl").read_text()
+    macro = re.search(r"^define uprog\n.*?^end\n", template, re.M | re.S)
+    assert macro, "expected a `define uprog ... end` block in tools/gdbinit.tmpl"
+    script = tmp_path / "uprog.gdb"
+    script.write_text(macro.group(0))
+    for name, source in (("cat", "user/cat.c"), ("stress", "user/test/stress.c")):
+        out = subprocess.run(["gdb-multiarch", "-batch", "-nx", "-x", str(script),
+                              "-ex", f"uprog {name}", "-ex", "info line main"],
+                             cwd=REPO, capture_output=True, text=True, timeout=GDB_TIMEOUT)
+        assert f'of "{source}" starts at address' in out.stdout, \
+            f"expected `uprog {name}` to load {source}'s line table, saw:\n{out.stdout}{out.stderr}"

@@ -7,8 +7,11 @@ running apt-get unless it is root and allowed to (issue 11).
 Host only: deps.sh and make run with PATH set to a directory holding just the
 tools a test grants, real ones as symlinks and fake ones as small scripts.
 """
+import fcntl
+import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -16,10 +19,12 @@ from conftest import REPO
 
 DEPS = REPO / "tools" / "deps.sh"
 TIMEOUT = 60
+LOCK_WAIT_TIMEOUT = 30                      # seconds for deps.sh to reach its lock
+POLL_SECONDS = 0.05
 OTHER_PREFIX = "riscv64-unknown-elf-"       # a non-Debian toolchain
 EVERY_GCC = ["riscv64-linux-gnu-gcc", "riscv64-unknown-elf-gcc", "riscv64-elf-gcc"]
 # Basic commands make's recipes and the Makefile's $(shell ...) calls use.
-BASICS = ["gcc", "make", "expr", "awk", "cat", "echo", "mv", "rm"]
+BASICS = ["gcc", "make", "expr", "awk", "cat", "echo", "mv", "rm", "sed"]
 
 
 class FakeBin:
@@ -55,7 +60,18 @@ class FakeBin:
         return self.apt_log.read_text().splitlines() if self.apt_log.exists() else []
 
     def env(self, **extra):
-        return {"PATH": str(self.path), "HOME": str(self.path), **extra}
+        return {"PATH": str(self.path), "HOME": str(self.path),
+                "DEPS_LOCK": str(self.path / "deps.lock"), **extra}
+
+    def riscv_gcc_script(self):
+        """The body of a fake riscv64-linux-gnu-gcc: logs its call, creates its -o file."""
+        return (f'echo "$0 $*" >> "{self.path / "gcc.log"}"\n'
+                'out=; prev=; for a in "$@"; do [ "$prev" = -o ] && out=$a; prev=$a; done\n'
+                '[ -n "$out" ] && : > "$out"')
+
+    def gcc_calls(self):
+        log = self.path / "gcc.log"
+        return log.read_text().splitlines() if log.exists() else []
 
 
 @pytest.fixture
@@ -121,7 +137,7 @@ def test_install_with_no_need_covers_a_full_make_test(fakebin):
     fakebin.uid(1000)
     out = deps(fakebin, "install")
     assert out.returncode != 0, "expected failure with an empty PATH"
-    # pytest and cmocka are found by file or by /usr/bin/python3, not on PATH,
+    # pytest and cmocka are found by file or by `deps.sh python`, not on PATH,
     # so only the PATH-based tools are sure to be reported missing here.
     assert_mentions(out, "gcc-riscv64-linux-gnu", "qemu-system-misc", "gdb-multiarch",
                     " gcc ", " make")
@@ -136,7 +152,8 @@ def test_install_with_no_need_covers_a_full_make_test(fakebin):
 def makefile_dir(tmp_path):
     """A directory with just the Makefile and the scripts it runs when parsed."""
     root = tmp_path / "tree"
-    for name in ("Makefile", "tools/deps.sh", "tools/gen-usys.sh", "kernel/syscall.h"):
+    for name in ("Makefile", "tools/deps.sh", "tools/gen-usys.sh", "tools/gdbinit.tmpl", "kernel/syscall.h",
+                 "kernel/param.h"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, root / name)
     (root / "user").mkdir()
@@ -167,3 +184,86 @@ def test_make_qemu_names_the_missing_qemu(fakebin, makefile_dir):
     assert out.returncode != 0, "expected make qemu to stop with no qemu-system-riscv64"
     assert_mentions(out, "qemu-system-riscv64", "qemu-system-misc", "required tools are missing")
     assert fakebin.apt_calls() == [], f"not root, yet apt-get ran: {fakebin.apt_calls()}"
+
+
+# ---- installing happens in the targets that need it, never while parsing ----
+
+@pytest.mark.parametrize("goal", [["help"], ["clean"], ["-s", "print-CC"], ["-s", "print-PYTHON"], ["gdb"]])
+def test_goals_that_need_nothing_install_nothing(fakebin, makefile_dir, goal):
+    # Root, nothing installed and an apt-get that would succeed: any install would show in its log.
+    fakebin.real(*BASICS, "cmp").uid(0).apt_get(0)
+    out = make(fakebin, makefile_dir, *goal)
+    assert fakebin.apt_calls() == [], f"make {' '.join(goal)} ran apt-get: {fakebin.apt_calls()}\n{out.stderr}"
+    if goal[-1] != "gdb":    # there is no gdb to run here; it only must not install one
+        assert out.returncode == 0, f"expected make {' '.join(goal)} to work with no RISC-V tools:\n{out.stderr}"
+
+
+def test_a_fresh_machine_installs_the_compiler_then_compiles_with_it(fakebin, makefile_dir):
+    # apt-get "installs" gcc-riscv64-linux-gnu by creating it: the prefix must be found after that.
+    compiler = fakebin.path / "riscv64-linux-gnu-gcc"
+    fakebin.real(*BASICS, "touch", "flock", "chmod").uid(0).script("apt-get", f"""echo "$*" >> "{fakebin.apt_log}"
+case "$*" in *install*gcc-riscv64-linux-gnu*)
+  cat > "{compiler}" <<'FAKE'
+#!/bin/sh
+{fakebin.riscv_gcc_script()}
+FAKE
+  chmod +x "{compiler}" ;;
+esac""")
+    source = makefile_dir / "kernel" / "lib" / "probe.c"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text("int probe;\n")
+    out = make(fakebin, makefile_dir, "kernel/lib/probe.o")
+    assert out.returncode == 0, f"expected make to install the compiler, then compile:\n{out.stderr}"
+    assert any("gcc-riscv64-linux-gnu" in call for call in fakebin.apt_calls()), \
+        f"expected apt-get to install gcc-riscv64-linux-gnu, saw {fakebin.apt_calls()}"
+    compiled = [call for call in fakebin.gcc_calls() if "kernel/lib/probe.c" in call]
+    assert compiled and compiled[0].split()[0] == str(compiler), \
+        f"expected the freshly installed {compiler.name} to compile probe.c, saw {fakebin.gcc_calls()}"
+
+
+def test_dry_run_reports_but_never_installs(fakebin, makefile_dir):
+    fakebin.real(*BASICS, "touch", "flock").uid(0).apt_get(0)
+    out = make(fakebin, makefile_dir, "-n", "qemu")
+    assert out.returncode != 0, "expected make -n qemu to stop: nothing is installed"
+    assert_mentions(out, "qemu-system-riscv64", "required tools are missing")
+    assert fakebin.apt_calls() == [], f"make -n ran apt-get: {fakebin.apt_calls()}"
+
+
+def test_apt_get_runs_under_the_lock(fakebin):
+    # The fake apt-get tries the lock itself: it gets it only if deps.sh does not hold it.
+    lock = fakebin.path / "deps.lock"
+    fakebin.real("gcc", "make", "touch", "flock").uid(0).script(
+        "apt-get", f'echo "$*" >> "{fakebin.apt_log}"\n'
+                   f'flock -n "{lock}" true && echo UNLOCKED >> "{fakebin.apt_log}"\nexit 0')
+    deps(fakebin, "install", "build")
+    calls = fakebin.apt_calls()
+    assert calls, "expected deps.sh, as root, to run apt-get"
+    assert "UNLOCKED" not in calls, f"apt-get ran while deps.sh did not hold {lock}: {calls}"
+
+
+def lock_waiters(path):
+    """How many processes wait for a lock on path (the '->' lines of /proc/locks)."""
+    inode = os.stat(path).st_ino
+    lines = open("/proc/locks").read().splitlines()
+    return sum(1 for line in lines if "->" in line and line.split()[-3].endswith(f":{inode}"))
+
+
+def test_a_waiting_install_looks_again_before_running_apt(fakebin):
+    # We hold the lock as another install would; while deps.sh waits for it,
+    # the tool it lacked appears; once we let go it must find nothing to do.
+    fakebin.real("gcc", "make", "touch", "flock").uid(0).apt_get(0)
+    lock = fakebin.path / "deps.lock"
+    lock.touch()
+    with open(lock) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = subprocess.Popen(["/bin/sh", str(DEPS), "install", "build"], env=fakebin.env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + LOCK_WAIT_TIMEOUT
+        while lock_waiters(lock) == 0 and waiting.poll() is None and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+        assert waiting.poll() is None and lock_waiters(lock) > 0, \
+            "expected deps.sh, missing a RISC-V gcc, to wait for the held lock"
+        fakebin.script("riscv64-linux-gnu-gcc", "exit 0")
+    _, err = waiting.communicate(timeout=TIMEOUT)
+    assert waiting.returncode == 0, f"expected the install to succeed once the compiler appeared:\n{err}"
+    assert fakebin.apt_calls() == [], f"the compiler appeared while deps.sh waited, yet apt-get ran: {fakebin.apt_calls()}"

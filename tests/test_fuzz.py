@@ -1,5 +1,5 @@
 """
-test_fuzz.py: the system-call fuzzer (user/sysfuzz.c).
+test_fuzz.py: the system-call fuzzer (user/test/sysfuzz.c).
 
 `sysfuzz isolate` checks that copy-on-write keeps a parent and its child
 apart (plain loads and stores, and read(), fstat(), pipe() and wait() storing

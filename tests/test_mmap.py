@@ -1,6 +1,6 @@
 """
 test_mmap.py: mmap and munmap (issue 18, first step), through the program
-user/mmapcheck.c. Every case must print `mmapcheck: CASE ok`, in order, on
+user/test/mmapcheck.c. Every case must print `mmapcheck: CASE ok`, in order, on
 1, 3 and 8 harts; the run must end with `mmapcheck: done`, give back every
 physical page it used (vmstat's free_pages as before, vmcheck ok) and leave
 a disk the host's fsck finds clean (shared pages go back through the log).
@@ -18,7 +18,7 @@ import pytest
 from conftest import without_usertraps
 from test_programs import run_leaving_no_trace
 
-# The behaviours mmapcheck promises, in its order (user/mmapcheck.c's checks[] table).
+# The behaviours mmapcheck promises, in its order (user/test/mmapcheck.c's checks[] table).
 CASES = ["place", "offset", "lazy", "private_write", "shared_write", "shared_exit", "open_modes",
          "readonly_store", "unmapped_touch", "close_fd", "munmap_parts", "fork_private",
          "fork_shared", "exec_drops", "anon_private", "anon_shared", "bad_args", "private_sees_shared",

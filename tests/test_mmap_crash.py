@@ -3,7 +3,7 @@ test_mmap_crash.py: a crash while a shared mapping is written back leaves
 each page of the file as it was before its write or after it, never torn
 (issue 18).
 
-`mapcrash PAGES` (user/mapcrash.c) rounds: map a file shared, fill every page
+`mapcrash PAGES` (user/test/mapcrash.c) rounds: map a file shared, fill every page
 with the round's number, unmap it (the dirty pages go back to the file, in
 page order, one log operation each), say the round. QEMU records every disk
 write (its blklogwrites driver) and is killed after some rounds. Then, on the

@@ -1,5 +1,5 @@
 """
-test_stress.py: the many-hart stress program (user/stress.c) passes and
+test_stress.py: the many-hart stress program (user/test/stress.c) passes and
 leaves nothing behind.
 
 `stress SEED ROUNDS` runs, in every round, five role processes at once: a
@@ -31,7 +31,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import PYTHON, REPO
 
 STRESS_ROUNDS = int(os.environ.get("STRESS_ROUNDS", "25"))
 SECONDS_PER_ROUND = 10                       # generous: a round takes about 1 s under TCG
@@ -74,7 +74,7 @@ def seed_for(harts):
 
 def replay(seed, rounds, harts):
     return (f"`stress {seed} {rounds}` in `make qemu CPUS={harts}`, or "
-            f"STRESS_ROUNDS={rounds} /usr/bin/python3 -m pytest -p no:cacheprovider "
+            f"STRESS_ROUNDS={rounds} {PYTHON} -m pytest -p no:cacheprovider "
             f"tests/test_stress.py -k {harts}harts")
 
 

@@ -8,14 +8,14 @@ own objects and other people's test runs are left alone), boots every kernel
 on the same disk image with the same QEMU settings, one after the other, and
 reads what the benchmark programs print. Four parts, in this order:
 
-  io    user/iobench.c (disk reads of more than the buffer cache, a pipe
+  io    user/test/iobench.c (disk reads of more than the buffer cache, a pipe
         ping-pong, sleep(1), cached file reads and a bulk pipe) on the default
         build on 1 and 3 harts, each beside what it should cost: io.csv, io.txt
-  fork  user/forkbench.c on every build: what one fork costs as the heap
+  fork  user/test/forkbench.c on every build: what one fork costs as the heap
         grows; ratios between builds are taken within one KOPT:
         fork.csv, fork.txt, fork.png (one panel per case, one line per build
         and KOPT, drawn by gnuplot when it is there)
-  copy  user/copybench on the default build and on the byte-copy reference
+  copy  user/test/copybench on the default build and on the byte-copy reference
         (COPY_REFERENCE): the rate of copy-on-write copies and of zero fills:
         copy.csv, copy.txt
   big   `forkbench big 256 1024` on the default build booted with 2 GiB of
@@ -30,7 +30,7 @@ fork.csv's columns: build (a label of BUILDS), kopt, memory (QEMU's -m), case
 timed cases), pages (fork_pages), reps (runs timed), forks, total_us,
 uptime_ticks and per_fork_us (fork_write_b2b: forks in a row timed as one
 total, by the time CSR and by uptime()), failed (empty, or why the case has
-no number: sbrk, fork, child or pipe, as user/forkbench.c says; its number
+no number: sbrk, fork, child or pipe, as user/test/forkbench.c says; its number
 column then reads "failed"). big.csv has the same columns.
 
     bench.py [--harts N] [--kopt FLAGS]... [--only io|fork|copy|big|append]
@@ -102,7 +102,7 @@ GROWTH_FROM, GROWTH_TO = 0, 32 * 1024       # heap_kib of the "32 MiB / empty" r
 NOISY = 1.5                 # a median this many times its fastest run is marked with *
 
 
-# ---- the I/O cases (user/iobench.c) ----
+# ---- the I/O cases (user/test/iobench.c) ----
 
 DEFAULT_BUILD = "shared"    # the default build (COW=2): the kernel users run
 IO_BUILD = DEFAULT_BUILD
@@ -690,7 +690,7 @@ def fork_phase(kernels, disk, kopts, harts):
     return 1 if any("did not finish" in t for t in trouble) else 0
 
 
-# ---- the copy rate (user/copybench.c) ----
+# ---- the copy rate (user/test/copybench.c) ----
 
 # The byte-at-a-time copy the tree had before its word-wise memmove and
 # memset, kept as a Makefile switch to measure the gain against.
@@ -775,7 +775,7 @@ def copy_phase(kernels, disk, kopts, harts):
             text, error = run_program("copybench", COPY_DONE, kernel, disk, harts,
                                       f"copy-{label}{kopt_tag(kopt)}")
             if "sh: exec copybench failed" in text:
-                notes.append("copy: there is no copybench on the disk image (user/copybench.c)")
+                notes.append("copy: there is no copybench on the disk image (user/test/copybench.c)")
                 failed = True
                 break
             steps = parse_copybench(text)
@@ -863,7 +863,7 @@ def big_phase(kernels, disk, kopts, harts):
         if re.search(big_other_heap(), without_usertraps(text)):
             # It ran its usual heaps: this forkbench does not know `big`.
             trouble.append(f"big: forkbench ignored `{big_command()}` (it ran its usual heaps): "
-                           "user/forkbench.c has no big mode")
+                           "user/test/forkbench.c has no big mode")
             stale = True
             break
         rows += [{"build": DEFAULT_BUILD, "kopt": kopt, "memory": BIG_MEMORY, **row} for row in found]
@@ -876,7 +876,7 @@ def big_phase(kernels, disk, kopts, harts):
     return 1 if stale or any("did not finish" in t for t in trouble) else 0
 
 
-# ---- concurrent appends through the log (user/appendbench.c) ----
+# ---- concurrent appends through the log (user/test/appendbench.c) ----
 
 # xv6's log protocol on a write-cached disk, built from this tree (`make
 # LOG=xv6`, kernel/fs/log_xv6.c): there is no xv6 here to run beside it.

@@ -13,4 +13,5 @@ cd "$(dirname "$0")/.."
 if ! tools/deps.sh check plot; then
   why=$(tools/deps.sh optional plot) || export BENCH_NO_PLOT="$why"
 fi
-exec /usr/bin/python3 tools/bench.py ${KOPT:+--kopt="$KOPT"} --harts="${CPUS:-3}" ${BENCH:+--only="$BENCH"}
+# make bench exports PYTHON; run by hand, ask deps.sh (which holds its one definition)
+exec "${PYTHON:-$(tools/deps.sh python)}" tools/bench.py ${KOPT:+--kopt="$KOPT"} --harts="${CPUS:-3}" ${BENCH:+--only="$BENCH"}

@@ -9,23 +9,31 @@
 #                               first what and why; when it cannot, print one line on
 #                               stdout saying why not and exit 1, with no other output
 #   deps.sh toolprefix          print the RISC-V toolchain prefix (the Makefile's TOOLPREFIX)
+#   deps.sh python              print the Python interpreter the tests and benchmarks run with
 # A NEED is what a goal does (the Makefile picks them from its goals):
 #   build   compile: a RISC-V gcc with any prefix below, host gcc, make
 #   qemu    build, and boot it: qemu-system-riscv64
 #   unit    host unit tests: host gcc, make, cmocka headers
-#   bench   qemu, /usr/bin/python3 with pytest (tools/bench.py uses tests/conftest.py)
+#   bench   qemu, $PYTHON with pytest (tools/bench.py uses tests/conftest.py)
 #   plot    gnuplot, for make bench's plot (optional: tools/bench.sh asks with `optional`)
 #   test    everything `make test` runs: qemu, unit, gdb-multiarch, pytest, pytest-timeout
 # With no NEED: test, the whole list (what .ci/run installs on a fresh Debian 12).
 # Environment:
 #   TOOLPREFIX=p-      look only for p-gcc, not for the first of the prefixes below
 #   DEPS_NO_INSTALL=1  never run apt-get, even as root; report what is missing instead
+#   PYTHON=path        the interpreter to check for pytest and to print (default below)
+#   DEPS_LOCK=file     the lock that keeps two installs from running apt-get at once
 set -u
 
 # The toolchain prefixes the build accepts, in order of preference. The
 # Makefile asks `deps.sh toolprefix`, so this list is the only one.
 PREFIXES="riscv64-linux-gnu- riscv64-unknown-elf- riscv64-elf-"
-PYTHON=/usr/bin/python3        # the interpreter the Makefile runs the tests with
+# The Python interpreter of the tests and benchmarks: the tree's only copy of
+# its path. The Makefile (PYTHON, exported to its recipes), tools/bench.sh and
+# the tests ask `deps.sh python` or read the PYTHON the Makefile exports.
+# Debian's own python3, so that apt-get's python3-pytest is the one it imports.
+PYTHON=${PYTHON:-/usr/bin/python3}
+DEPS_LOCK=${DEPS_LOCK:-/tmp/riscv-kernel-deps.lock}
 
 # One tool a line: the needs it serves, its probe, the Debian package providing it,
 # and optionally "lean": install that package without its recommended packages
@@ -145,8 +153,25 @@ purpose() {
 }
 
 # Runs apt-get update, then installs $packages and $lean_packages; sets $status.
+# Two makes (make -j's deps-build and deps-test, or two terminals) may both
+# find tools missing: apt-get refuses to run twice at once, so the second
+# waits on DEPS_LOCK, then looks again and installs only what is still missing.
+# (Without flock, or a lock file we may write, it goes on unlocked.)
 apt_install() {
   status=0
+  if command -v flock >/dev/null 2>&1 && touch "$DEPS_LOCK" 2>/dev/null; then
+    exec 9>>"$DEPS_LOCK"
+    flock 9
+    find_missing
+    [ -n "$missing" ] && apt_install_now
+    exec 9>&-
+  else
+    apt_install_now
+  fi
+}
+
+# apt_install's work, under its lock.
+apt_install_now() {
   apt-get update >&2 || status=$?
   if [ $status -eq 0 ] && [ -n "$packages" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y $packages >&2 || status=$?
@@ -172,8 +197,11 @@ case "$action" in
   toolprefix)
     toolprefix
     exit ;;
+  python)
+    echo "$PYTHON"
+    exit 0 ;;
   check|install|optional) ;;
-  *) echo "usage: deps.sh check|install|optional [NEED...] | deps.sh toolprefix" >&2; exit 2 ;;
+  *) echo "usage: deps.sh check|install|optional [NEED...] | deps.sh toolprefix | deps.sh python" >&2; exit 2 ;;
 esac
 
 find_missing

@@ -24,16 +24,23 @@
 #include "kernel/elf.h"
 #include "user/user.h"
 
+/*
+ * A failed check prints "  NAME: <message>", then finish_failed() kills the
+ * test's helpers and removes its files before the test's process exits.
+ */
+static void __attribute__((noreturn)) finish_failed(void);
+#define TEST_FAIL_PREFIX "  %s: "
+#define TEST_FAIL_EXIT() finish_failed()
+#include "user/testlib.h"
+
 int main(int argc, char *argv[]);
 
 /* ================= limits, statuses and sizes ================= */
 
-#define KILLED        (-1)     /* exit status of a process the kernel killed */
 #define EXEC_FAILED   97       /* exit status of a child whose exec() returned */
 #define MIB           (1024 * 1024)
 #define PAGES_PER_MIB (MIB / PGSIZE)
 #define MAX_SCRATCH   16       /* files a test may ask to have removed if it fails */
-#define REAP_TICKS    500      /* how long we let init take to reap an orphan */
 #define BUF_SIZE      (8 * 1024)
 #define NO_SUCH_PID   1000000  /* far beyond any pid a test run hands out */
 #define HUGE_SBRK     0x7fffffff
@@ -48,13 +55,8 @@ int main(int argc, char *argv[]);
 static char buf[BUF_SIZE];
 static char buf2[BUF_SIZE];
 
-/* Where things are in our own address space, found by main(). */
-static uint64 stack_page;     /* the (top) user stack page */
-static uint64 heap_start;     /* the break when usertests started */
-
 /* ================= reporting and cleaning up after a failure ================= */
 
-static const char *test_name = "?";
 static int test_pid;                     /* the test's own process, not its children */
 static int victims[NPROC];               /* processes to kill if the test fails */
 static int nvictims;
@@ -77,14 +79,7 @@ finish_failed(void)
   exit(1);
 }
 
-/* Report a failed check ("what we did = what we saw, want what we expected") and fail. */
-#define FAIL(...)                                                  \
-  do {                                                             \
-    printf("  %s: ", test_name);                                   \
-    printf(__VA_ARGS__);                                           \
-    printf("\n");                                                  \
-    finish_failed();                                               \
-  } while (0)
+/* FAIL (user/testlib.h) reports "what we did = what we saw, want what we expected". */
 
 static void
 expect_eq(int seen, int want, const char *what)
@@ -137,17 +132,6 @@ spawn(void (*body)(uint64), uint64 arg)
   return pid;
 }
 
-/* Wait for pid, which must be our only child; its exit status. */
-static int
-reap(int pid)
-{
-  int status = 0;
-  int got = wait(&status);
-  if (got != pid)
-    FAIL("wait() = %d, want child %d", got, pid);
-  return status;
-}
-
 
 static void
 make_pipe(int fds[2])
@@ -157,12 +141,6 @@ make_pipe(int fds[2])
 }
 
 /* ================= memory ================= */
-
-static uint64
-guard_page(void)
-{
-  return stack_page - USERSTACK * PGSIZE;
-}
 
 static uint64
 current_break(void)
@@ -286,23 +264,14 @@ expect_killed(const struct fatal *how, uint64 arg, const char *what)
 /*
  * Make our program image and stack private before memory runs out: a page we
  * still share copy-on-write with the runner needs a fresh page on our next
- * write, and with none left the kernel would (rightly) kill us. The kernel does
- * the writing: read() of a byte we just put into a pipe stores the same byte
- * back, and fails harmlessly on read-only text, where the data pages end.
+ * write, and with none left the kernel would (rightly) kill us.
  */
 static void
 claim_image_pages(void)
 {
   int fds[2];
   make_pipe(fds);
-  for (uint64 va = guard_page() + PGSIZE; va < heap_start; va += PGSIZE) {
-    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
-      FAIL("could not claim stack page %p", (void *)va);
-  }
-  for (uint64 va = guard_page() - PGSIZE; va > 0; va -= PGSIZE) {
-    if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
-      break;
-  }
+  claim_pages_through_pipe(fds);
   close(fds[0]);
   close(fds[1]);
 }

@@ -34,6 +34,11 @@ extern struct devsw devsw[NDEV];
 
 #define CONSOLE 1   /* major number of the console */
 
+/* A device number packs major (high 16 bits) and minor (low 16 bits), as xv6's file.h does. */
+#define major(dev)      (((dev) >> 16) & 0xFFFF)
+#define minor(dev)      ((dev) & 0xFFFF)
+#define mkdev(maj, min) ((uint)(((maj) << 16) | (min)))
+
 void file_table_init(void);
 /* A free file with ref 1 and type FD_NONE; 0 when all NFILE are open. */
 struct file *file_alloc(void);

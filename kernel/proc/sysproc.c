@@ -88,6 +88,9 @@ sys_uptime(void)
   return now;
 }
 
+_Static_assert(COW_FORK == FORK_DESIGN_EAGER || COW_FORK == FORK_DESIGN_PAGES ||
+               COW_FORK == FORK_DESIGN_TABLES, "vmstat's fork_design must name the build: COW is 0, 1 or 2");
+
 /* vmstat(pid, &st): system-wide numbers for pid 0, else that process's. */
 uint64
 sys_vmstat(void)
@@ -117,6 +120,7 @@ sys_vmstat(void)
   st.map_writebacks = counts.map_writebacks;
   st.cow_ahead_unused = fault_ahead_unused();
   st.idle_late_wakeups = proc_idle_late_wakeups();
+  st.fork_design = COW_FORK;
   return copyout(myproc()->pagetable, arg_addr(1), &st, sizeof(st));
 }
 
