@@ -204,10 +204,12 @@ qemu: | check-cpus
 qemu: deps-qemu kernel/kernel fs.img
 	$(QEMU) $(QEMUOPTS)
 
-# Rewritten when the port (GDBPORT=N on the command line) or the template changes.
+# Rewritten when the port (GDBPORT=N on the command line) or the template
+# changes. Each make writes a temporary file of its own and renames it into
+# place, so `make qemu-gdb` and `make gdb` started together do not collide.
 .gdbinit: tools/gdbinit.tmpl FORCE
-	@sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $@.new
-	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+	@tmp=$$(mktemp .gdbinit.XXXXXX) && sed "s/:GDBPORT/:$(GDBPORT)/" < $< > $$tmp && \
+	  { cmp -s $$tmp $@ && rm -f $$tmp || mv -f $$tmp $@; }
 
 qemu-gdb: | check-cpus
 qemu-gdb: deps-qemu kernel/kernel fs.img .gdbinit

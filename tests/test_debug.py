@@ -19,6 +19,8 @@ GDB_TIMEOUT = 120           # seconds for the whole gdb session
 POLL_SECONDS = 0.2         # how often to look at the console while gdb runs
 USER_PROGRAM = "usertests"  # the one program we stop in
 USER_FUNCTION = "sbrklazy_rw"     # ... in this function (a quick usertests test whose code lies above every other program's text)
+GDBINIT_PAIRS = 20          # pairs of makes rewriting .gdbinit at once
+GDBINIT_FIRST_PORT = 41000  # the ports they ask for: any numbers, never connected to
 USER_DIRS = [REPO / "user", REPO / "user" / "test"]   # where the Makefile puts programs
 
 
@@ -60,8 +62,10 @@ def test_gdb_session_shows_fault_path_and_user_code():
         script = [
             "break fault_copy", "continue",
             "bt", "up 2", "echo <locals>\\n", "info locals", "echo </locals>\\n",
-            "pageref f.old_pa", "freepages", "ps",
+            "pageref f.old_pa f.pte", "freepages", "ps", "set $pa = f.old_pa", "set $pte = f.pte",
             "delete", f"uprog {USER_PROGRAM}", f"break {USER_FUNCTION}", "continue", "bt",
+            # From the user frame, where satp does not map the kernel.
+            "echo <user frame>\\n", "pageref $pa $pte", "freepages", "ps",
         ]
         command = shlex.split(make_value("GDBCMD", f"GDBPORT={target.port}"))
         command += ["-batch"] + [arg for line in script for arg in ("-ex", line)]
@@ -98,11 +102,27 @@ def test_gdb_session_shows_fault_path_and_user_code():
     locals_shown = re.search(r"<locals>\n(.*)</locals>", out, re.S)
     assert locals_shown and "<optimized out>" not in locals_shown.group(1), \
         f"expected every local of fault_resolve to be readable:\n{out}"
-    owners = re.search(r"page 0x[0-9a-f]+ has (\d+) owners", out)
-    assert owners and int(owners.group(1)) == int(refs.group(1)) >= 2, \
-        f"expected `pageref` from fault_resolve's frame to show the page's {refs and refs.group(1)} owners:\n{out}"
-    assert re.search(r"^\d+ free pages$", out, re.M), f"expected the freepages macro's line:\n{out}"
-    assert re.search(r"^pid 1 +state \d+ +name init", out, re.M), f"expected ps to list init:\n{out}"
+    kernel_part, _, user_part = out.partition("<user frame>")
+    assert user_part, f"expected gdb to reach the user frame's commands:\n{out}"
+    resolve = re.search(r"#2 .*fault_resolve \((.*)\) at", kernel_part)
+    assert resolve and re.search(r"\bva=(?:va@entry=)?\d+", resolve.group(1)) and \
+        "<optimized out>" not in resolve.group(1), \
+        f"expected fault_resolve's arguments, the faulting va among them, readable in the backtrace:\n{out}"
+    page_re = re.compile(r"^page 0x[0-9a-f]+: (\d+) references?, (\d+) owners? "
+                         r"\(its leaf table has (\d+) references?\)$", re.M)
+    page = page_re.search(kernel_part)
+    assert page and int(page.group(1)) == int(refs.group(1)) >= 2, \
+        f"expected `pageref` from fault_resolve's frame to show the page's {refs.group(1)} references:\n{out}"
+    references, owners, table = map(int, page.groups())
+    assert owners == references - 1 + table, \
+        f"expected owners = references - 1 + the leaf table's references:\n{out}"
+    for part, where in ((kernel_part, "fault_resolve's frame"), (user_part, "a user frame")):
+        assert "Cannot access memory" not in part, f"expected every command to read memory from {where}:\n{out}"
+        assert re.search(r"^page 0x[0-9a-f]+: \d+ reference", part, re.M), \
+            f"expected `pageref`'s line from {where}:\n{out}"
+        assert re.search(r"^\d+ free pages$", part, re.M), f"expected `freepages`' line from {where}:\n{out}"
+        assert re.search(r"^pid 1 +state (SLEEPING|RUNNABLE|RUNNING) +name init", part, re.M), \
+            f"expected `ps` to list init with its state's name from {where}:\n{out}"
     assert re.search(rf"Breakpoint \d+, {USER_FUNCTION} \(\) at user/{USER_PROGRAM}\.c:\d+", out), \
         f"expected gdb to stop in {USER_PROGRAM}'s {USER_FUNCTION} at a source line:\n{out}"
     assert re.search(rf"#\d+ .*main \(argc=.*\) at user/{USER_PROGRAM}\.c:\d+", out), \
@@ -136,3 +156,22 @@ def test_uprog_finds_programs_in_user_and_in_user_test(tmp_path):
                              cwd=REPO, capture_output=True, text=True, timeout=GDB_TIMEOUT)
         assert f'of "{source}" starts at address' in out.stdout, \
             f"expected `uprog {name}` to load {source}'s line table, saw:\n{out.stdout}{out.stderr}"
+
+
+def test_makes_writing_gdbinit_at_once_do_not_collide():
+    # `make qemu-gdb` and `make gdb` started together both rewrite .gdbinit; each pair
+    # asks for different ports, so both really write, every time.
+    for pair in range(GDBINIT_PAIRS):
+        ports = (GDBINIT_FIRST_PORT + 2 * pair, GDBINIT_FIRST_PORT + 2 * pair + 1)
+        makes = [subprocess.Popen(["make", "-s", ".gdbinit", f"GDBPORT={port}"], cwd=REPO,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                 for port in ports]
+        for make, port in zip(makes, ports):
+            out, _ = make.communicate(timeout=GDB_TIMEOUT)
+            assert make.returncode == 0, f"make .gdbinit GDBPORT={port} failed beside another:\n{out}"
+        written = (REPO / ".gdbinit").read_text()
+        assert any(f"127.0.0.1:{port}\n" in written for port in ports), \
+            f"expected .gdbinit to name one of the ports {ports}:\n{written[:300]}"
+    leftovers = sorted(p.name for p in REPO.glob(".gdbinit.*"))
+    assert not leftovers, f"expected no temporary .gdbinit files left, saw {leftovers}"
+    subprocess.run(["make", "-s", ".gdbinit"], cwd=REPO, check=True)   # back to this user's port

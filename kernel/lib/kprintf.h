@@ -15,6 +15,15 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 #define KASSERT(cond) \
   do { if (!(cond)) panic("%s:%d: assertion failed: %s", __FILE__, __LINE__, #cond); } while (0)
 
+/*
+ * Keep x readable by gdb up to this point. At -Og the compiler may give an
+ * argument's register to something else after its last use, and a
+ * backtrace from a deeper frame then shows it as <optimized out>; an empty
+ * asm that "reads" x keeps it in a saved register or the frame, which is
+ * all it costs.
+ */
+#define KEEP_FOR_DEBUGGER(x) asm volatile("" : : "g"(x))
+
 extern volatile int kernel_panicked;   /* set once; other harts then freeze */
 
 #endif

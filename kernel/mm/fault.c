@@ -342,6 +342,7 @@ fault_resolve(pagetable_t pt, uint64 va, enum fault_access access, uint64 *pa)
       r = fault_act(&f, pt, access);
     if (lock)
       sleeplock_release(lock);
+    KEEP_FOR_DEBUGGER(va);          /* a backtrace from the step shows the faulting address */
     if (r != FAULT_RESOLVED)
       return r;
   }
