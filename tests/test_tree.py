@@ -32,6 +32,8 @@ SHARED_DEFINITIONS = {
     "reap": re.compile(r"^reap\(", re.M),
     "expect_status": re.compile(r"^expect_status\(", re.M),
     "guard_page": re.compile(r"^guard_page\(", re.M),
+    "make_pipe": re.compile(r"^make_pipe\(", re.M),
+    "claim_image_pages": re.compile(r"^claim_image_pages\(", re.M),
     "test_name": re.compile(r"^static const char \*test_name\b", re.M),
 }
 

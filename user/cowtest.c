@@ -99,13 +99,6 @@ tag_of(int pid, int phase)
   return ((uint64)pid << 40) | ((uint64)phase << 32);
 }
 
-static void
-make_pipe(int fds[2])
-{
-  if (pipe(fds) < 0)
-    FAIL("pipe() failed");
-}
-
 static int
 fork_checked(void)
 {
@@ -120,17 +113,6 @@ my_counters(struct vmstat *st)
 {
   if (vmstat(getpid(), st) < 0)
     FAIL("vmstat(getpid()) failed");
-}
-
-/* Make our program image and stack private now, while there is memory for it. */
-static void
-claim_image_pages(void)
-{
-  int fds[2];
-  make_pipe(fds);
-  claim_pages_through_pipe(fds);
-  close(fds[0]);
-  close(fds[1]);
 }
 
 /* A child that blocks until the parent closes the other end of gate, then runs check. */

@@ -1,7 +1,7 @@
 /*
  * testlib.h: the helpers cowtest.c and usertests.c both need: one way to
- * report a failed check, reap a child, check its exit status, and make the
- * program's own pages private before a test eats memory.
+ * report a failed check, reap a child, check its exit status, make a pipe,
+ * and make the program's own pages private before a test eats memory.
  *
  * Each program reports failures in its own format, which graders and
  * tests/ match, so before including this header it defines:
@@ -58,23 +58,35 @@ expect_status(int status, int want, const char *who)
     FAIL("%s: exit status %d, want %d", who, status, want);
 }
 
+/* A pipe, or the test fails. */
+static inline void
+make_pipe(int fds[2])
+{
+  if (pipe(fds) < 0)
+    FAIL("pipe() failed, want success");
+}
+
 /*
- * Write every page of our stack and data to itself through the kernel, so
- * each is our own before a test uses up memory (a later first write to a
- * page still shared with the parent would need a fresh page then). The
- * bytes go through the pipe fds: read() of a byte just written stores the
- * same byte back, and fails harmlessly on read-only text, where the data
- * pages end.
+ * Make our program image and stack private now, while there is memory for
+ * it: a later first write to a page still shared with the parent would need
+ * a fresh page, and with none left the kernel would (rightly) kill us. The
+ * kernel does the writing: read() of a byte just written to a pipe stores
+ * the same byte back, and fails harmlessly on read-only text, where the
+ * data pages end.
  */
 static inline void
-claim_pages_through_pipe(int fds[2])
+claim_image_pages(void)
 {
+  int fds[2];
+  make_pipe(fds);
   for (uint64 va = guard_page() + PGSIZE; va < heap_start; va += PGSIZE)
     if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
       FAIL("could not claim stack page %p", (void *)va);
   for (uint64 va = guard_page() - PGSIZE; va > 0; va -= PGSIZE)
     if (write(fds[1], (void *)va, 1) != 1 || read(fds[0], (void *)va, 1) != 1)
       break;
+  close(fds[0]);
+  close(fds[1]);
 }
 
 #endif

@@ -132,14 +132,6 @@ spawn(void (*body)(uint64), uint64 arg)
   return pid;
 }
 
-
-static void
-make_pipe(int fds[2])
-{
-  if (pipe(fds) < 0)
-    FAIL("pipe() failed, want success");
-}
-
 /* ================= memory ================= */
 
 static uint64
@@ -259,21 +251,6 @@ static void
 expect_killed(const struct fatal *how, uint64 arg, const char *what)
 {
   confirm_killed(spawn(how->body, arg), how, arg, what);
-}
-
-/*
- * Make our program image and stack private before memory runs out: a page we
- * still share copy-on-write with the runner needs a fresh page on our next
- * write, and with none left the kernel would (rightly) kill us.
- */
-static void
-claim_image_pages(void)
-{
-  int fds[2];
-  make_pipe(fds);
-  claim_pages_through_pipe(fds);
-  close(fds[0]);
-  close(fds[1]);
 }
 
 /* Grow the heap until sbrk fails, a MiB and then a page at a time; bytes taken. */
